@@ -35,6 +35,11 @@ int tsm_error_set(int code, const char *fmt, ...)
 	return code;
 }
 
+int tsm_error_set_str(int code, const char *message)
+{
+	return tsm_error_set(code, "%s", message ? message : "");
+}
+
 int tsm_error_from_sqlite(int rc)
 {
 	switch (rc & 0xff) {

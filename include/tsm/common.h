@@ -41,6 +41,11 @@ const tsm_error *tsm_error_last(void);
 /* Clears the last error on this thread. */
 void tsm_error_clear(void);
 
+/* Records code and a copy of message as this thread's last error, for callers
+ * (e.g. the CLI) that report their own failures through the same slot, as
+ * libgit2's git_error_set_str does. Returns code. */
+int tsm_error_set_str(int code, const char *message);
+
 /* The library version, e.g. "0.1.0". Static storage. */
 const char *tsm_version(void);
 

@@ -34,6 +34,10 @@ int tsm_identity_get(tsm_identity *out, tsm_store *store);
 /* Nonzero if member is a valid member id. */
 int tsm_member_id_valid(const char *member);
 
+/* Nonzero if name is a valid display name: 1..127 bytes of well-formed UTF-8
+ * without control characters. */
+int tsm_name_valid(const char *name);
+
 #ifdef __cplusplus
 }
 #endif
