@@ -1,5 +1,6 @@
 /* core/error.c — the thread-local last-error slot and library start-up. */
 #include "error.h"
+#include "vfs.h"
 
 #include <sodium.h>
 #include <sqlite3.h>
@@ -73,7 +74,12 @@ int tsm_error_from_sqlite(int rc)
 int tsm_error_sqlite(struct sqlite3 *db, int rc, const char *what)
 {
 	const char *msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+	char detail[512];
 
+	/* A page that failed authentication in the store's VFS: name it. */
+	if (rc == SQLITE_IOERR_DATA &&
+	    tsm_vfs_describe(db, detail, sizeof(detail)))
+		return tsm_error_set(TSM_ECORRUPT, "%s", detail);
 	return tsm_error_set(tsm_error_from_sqlite(rc), "%s: %s", what, msg);
 }
 
