@@ -541,8 +541,19 @@ static int db_open(tsm_store *s, int create, int journal)
 		flags |= SQLITE_OPEN_CREATE;
 	rc = sqlite3_open_v2(s->dbpath, &s->db, flags,
 			     s->vfs ? tsm_vfs_name(s->vfs) : NULL);
-	if (rc != SQLITE_OK)
+	if (rc != SQLITE_OK) {
+		/* open returns the primary code; the extended one says
+		 * whether page 1 failed authentication (the handle cannot
+		 * reach its VFS yet, so ask ours directly) */
+		char msg[512];
+
+		if (s->db != NULL)
+			rc = sqlite3_extended_errcode(s->db);
+		if (rc == SQLITE_IOERR_DATA && s->vfs != NULL &&
+		    tsm_vfs_message(s->vfs, s->dbpath, msg, sizeof(msg)))
+			return tsm_error_set(TSM_ECORRUPT, "%s", msg);
 		return tsm_error_sqlite(s->db, rc, "open database");
+	}
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, 5000);
 	/* No mmap (pages must pass through the VFS) and no temp files. */
@@ -1026,6 +1037,16 @@ int tsm_store_check(tsm_store *store)
 	}
 	msg = sqlite3_column_text(st, 0);
 	if (msg == NULL || strcmp((const char *)msg, "ok") != 0) {
+		char detail[512];
+
+		/* integrity_check reports unreadable pages as text; name
+		 * the page that failed authentication when there is one */
+		if (store->vfs != NULL &&
+		    tsm_vfs_message(store->vfs, store->dbpath, detail,
+				    sizeof(detail))) {
+			err = tsm_error_set(TSM_ECORRUPT, "%s", detail);
+			goto done;
+		}
 		err = tsm_error_set(TSM_ECORRUPT, "'%s' failed the check: %s",
 				    store->dbpath,
 				    msg ? (const char *)msg : "no result");

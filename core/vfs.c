@@ -819,23 +819,11 @@ void tsm_vfs_clear_failure(tsm_vfs *vfs)
 	vfs->failed = 0;
 }
 
-int tsm_vfs_describe(sqlite3 *db, char *buf, size_t size)
+int tsm_vfs_message(const tsm_vfs *v, const char *file, char *buf,
+		    size_t size)
 {
-	sqlite3_vfs *vfs = NULL;
-	const char *file;
-	tsm_vfs *v;
-
-	if (db == NULL ||
-	    sqlite3_file_control(db, "main", SQLITE_FCNTL_VFS_POINTER,
-				 &vfs) != SQLITE_OK ||
-	    vfs == NULL || vfs->xOpen != crypt_open)
-		return 0;
-	v = vfs->pAppData;
 	if (!v->failed)
 		return 0;
-	file = sqlite3_db_filename(db, "main");
-	if (file == NULL)
-		file = "";
 	switch (v->fail_kind) {
 	case TSM_VFS_MAIN:
 		snprintf(buf, size,
@@ -857,4 +845,18 @@ int tsm_vfs_describe(sqlite3 *db, char *buf, size_t size)
 		break;
 	}
 	return 1;
+}
+
+int tsm_vfs_describe(sqlite3 *db, char *buf, size_t size)
+{
+	sqlite3_vfs *vfs = NULL;
+	const char *file;
+
+	if (db == NULL ||
+	    sqlite3_file_control(db, "main", SQLITE_FCNTL_VFS_POINTER,
+				 &vfs) != SQLITE_OK ||
+	    vfs == NULL || vfs->xOpen != crypt_open)
+		return 0;
+	file = sqlite3_db_filename(db, "main");
+	return tsm_vfs_message(vfs->pAppData, file ? file : "", buf, size);
 }

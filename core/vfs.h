@@ -49,6 +49,12 @@ int tsm_vfs_failure(const tsm_vfs *vfs, int *kind, uint64_t *loc);
 /* Forgets the recorded failure. */
 void tsm_vfs_clear_failure(tsm_vfs *vfs);
 
+/* If vfs recorded an authentication failure, writes a message naming the
+ * page and file (file is the database path) into buf and returns 1;
+ * otherwise returns 0. */
+int tsm_vfs_message(const tsm_vfs *vfs, const char *file, char *buf,
+		    size_t size);
+
 /* If db's main database uses a tsm VFS that recorded an authentication
  * failure, writes a message naming the page and file into buf, e.g. "page 7
  * of '/x/tsm.db' failed authentication (tampered or corrupt)", and returns 1;
