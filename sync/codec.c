@@ -32,7 +32,16 @@ static int is_hex_id(const char *s, size_t len)
 
 int tsm_team_id_valid(const char *team)
 {
-	return is_hex_id(team, TSM_TEAM_LEN);
+	size_t i, n = team ? strlen(team) : 0;
+
+	if (n == 0 || n >= TSM_TEAM_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((team[i] >= 'a' && team[i] <= 'z') ||
+		      (team[i] >= '0' && team[i] <= '9') || team[i] == '_' ||
+		      team[i] == '-'))
+			return 0;
+	return 1;
 }
 
 int tsm_site_id_valid(const char *site)
@@ -580,6 +589,24 @@ int tsm_codec_ops_each(const unsigned char *buf, size_t len,
 			goto done;
 	}
 done:
+	cJSON_Delete(doc);
+	return err;
+}
+
+int tsm_codec_grant_value(char **out, const char *role, const char *name,
+			  const char *site, const unsigned char *sign_pk,
+			  const unsigned char *box_pk)
+{
+	cJSON *doc = cJSON_CreateObject();
+	int ok, err;
+
+	ok = doc && add_hex(doc, "box_pk", box_pk, TSM_PK_LEN) &&
+	     cJSON_AddStringToObject(doc, "name", name) &&
+	     cJSON_AddStringToObject(doc, "role", role) &&
+	     add_hex(doc, "sign_pk", sign_pk, TSM_PK_LEN) &&
+	     cJSON_AddStringToObject(doc, "site", site);
+	err = ok ? print_doc(out, NULL, doc)
+		 : tsm_error_set(TSM_ENOMEM, "out of memory");
 	cJSON_Delete(doc);
 	return err;
 }

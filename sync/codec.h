@@ -9,7 +9,7 @@
 
 #include "tsm/identity.h"
 
-#define TSM_TEAM_LEN 32  /* team ids: 32 lowercase hex digits */
+#define TSM_TEAM_MAX 41  /* team ids: [a-z0-9_-], 1..40 bytes, with NUL */
 #define TSM_SCOPE_MAX 32 /* scope ids: [a-z0-9-], 1..31 bytes */
 #define TSM_ENV_MAX 8    /* envelopes in one batch */
 #define TSM_ROLE_MAX 16
@@ -24,7 +24,7 @@
 
 /* header.json of a batch commit: plaintext metadata only. */
 typedef struct tsm_batch_header {
-	char team[TSM_TEAM_LEN + 1];
+	char team[TSM_TEAM_MAX];
 	char site[TSM_SITE_LEN + 1];
 	unsigned char signer[TSM_PK_LEN]; /* the site's Ed25519 key */
 	uint64_t seq_first, seq_last;
@@ -49,7 +49,7 @@ typedef struct tsm_roster_member {
 
 /* roster.json: who is in the team, with which keys. No names, no data. */
 typedef struct tsm_roster {
-	char team[TSM_TEAM_LEN + 1];
+	char team[TSM_TEAM_MAX];
 	uint64_t version;         /* 1, 2, ... */
 	unsigned char prev[32];   /* BLAKE2b-256 of the previous roster.json */
 	size_t nmembers;
@@ -58,7 +58,7 @@ typedef struct tsm_roster {
 
 /* join.json: a site asking to be admitted with an invite. */
 typedef struct tsm_join {
-	char team[TSM_TEAM_LEN + 1];
+	char team[TSM_TEAM_MAX];
 	char member[TSM_MEMBER_MAX];
 	char site[TSM_SITE_LEN + 1];
 	unsigned char sign_pk[TSM_PK_LEN];
@@ -68,7 +68,7 @@ typedef struct tsm_join {
 
 /* What an invite code carries. Holds a secret: wipe after use. */
 typedef struct tsm_invite {
-	char team[TSM_TEAM_LEN + 1];
+	char team[TSM_TEAM_MAX];
 	char remote[TSM_URL_MAX];
 	unsigned char root[TSM_FPR_LEN]; /* fingerprint of the founder key */
 	char member[TSM_MEMBER_MAX];
@@ -104,6 +104,12 @@ int tsm_codec_ops_each(const unsigned char *buf, size_t len,
 		       int (*fn)(const char *site, uint64_t seq,
 				 const char *author, void *p),
 		       void *payload);
+
+/* The value of a member grant op: {"box_pk","name","role","sign_pk",
+ * "site"} (keys in hex), as the founder's self-grant has it. */
+int tsm_codec_grant_value(char **out, const char *role, const char *name,
+			  const char *site, const unsigned char *sign_pk,
+			  const unsigned char *box_pk);
 
 /* Validators for ids that appear in refs and documents. */
 int tsm_team_id_valid(const char *team);

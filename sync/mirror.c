@@ -178,6 +178,14 @@ int tsm_mirror_commit(char *out, tsm_mirror *m, const char *parent,
 		      const tsm_git_entry *entries, size_t n,
 		      const char *message, const char *author)
 {
+	return tsm_mirror_commit_at(out, m, parent, entries, n, message,
+				    author, (int64_t)time(NULL));
+}
+
+int tsm_mirror_commit_at(char *out, tsm_mirror *m, const char *parent,
+			 const tsm_git_entry *entries, size_t n,
+			 const char *message, const char *author, int64_t when)
+{
 	git_treebuilder *tb = NULL;
 	git_signature *sig = NULL;
 	git_tree *tree = NULL;
@@ -208,7 +216,7 @@ int tsm_mirror_commit(char *out, tsm_mirror *m, const char *parent,
 		rc = git_tree_lookup(&tree, m->repo, &tree_oid);
 	if (rc == 0)
 		rc = git_signature_new(&sig, author, "tsm@invalid",
-				       (git_time_t)time(NULL), 0);
+				       (git_time_t)when, 0);
 	if (rc == 0) {
 		parents[0] = pc;
 		rc = git_commit_create(&oid, m->repo, NULL, sig, sig, NULL,

@@ -5,6 +5,7 @@
 #define TSM_SYNC_MIRROR_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "tsm/common.h"
 
@@ -79,6 +80,12 @@ void tsm_mirror_set_progress(tsm_mirror *m, tsm_mirror_progress_fn fn,
 int tsm_mirror_commit(char *out, tsm_mirror *m, const char *parent,
 		      const tsm_git_entry *entries, size_t n,
 		      const char *message, const char *author);
+
+/* The same with a fixed commit time (seconds since the epoch), for commits
+ * that must come out identical when written twice. */
+int tsm_mirror_commit_at(char *out, tsm_mirror *m, const char *parent,
+			 const tsm_git_entry *entries, size_t n,
+			 const char *message, const char *author, int64_t when);
 
 /* Reads the commit ref points to into out (41 bytes). TSM_ENOTFOUND when
  * the ref does not exist. */
