@@ -329,7 +329,7 @@ static int keyfile_wrap(unsigned char raw[KF_LEN], const tsm_key *key,
 {
 	unsigned char *kek = NULL;
 	unsigned long long clen;
-	uint64_t ops, mem;
+	uint64_t ops = 0, mem = 0;
 	int err;
 
 	if ((err = kdf_limits(kdf, &ops, &mem)) < 0)
@@ -845,7 +845,7 @@ int tsm_store_passwd(const char *dir, const char *oldpass, size_t oldlen,
 {
 	struct keyfile kf;
 	tsm_key *k = NULL;
-	uint64_t ops, mem;
+	uint64_t ops = 0, mem = 0;
 	int err;
 
 	if (newpass == NULL)

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 /* Page geometry: the sealed part of a page is everything before the
  * reserved bytes; nonce then tag fill the reserved bytes. */
@@ -39,10 +41,25 @@ struct secret {
 };
 #define SECRET_ALLOC ((sizeof(struct secret) + 63) & ~(size_t)63)
 
+/* Nonces come from a ChaCha20 keystream under a random seed instead of one
+ * getrandom() system call per page (which costs more than sealing on some
+ * machines). The state lives in its own locked page marked MADV_WIPEONFORK:
+ * a forked child finds it zeroed and reseeds, so parent and child never
+ * share a stream. Without MADV_WIPEONFORK, randombytes_buf() is used. */
+struct nonce_rng {
+	int seeded;
+	uint64_t block;
+	size_t pos;
+	unsigned char seed[crypto_stream_chacha20_KEYBYTES];
+	unsigned char buf[2048];
+};
+
 struct tsm_vfs {
 	sqlite3_vfs base;   /* registered; base.pAppData == this */
 	sqlite3_vfs *real;  /* the "unix" VFS */
 	struct secret *sec; /* key, database id, AES state */
+	struct nonce_rng *rng; /* NULL: randombytes_buf() per nonce */
+	size_t rng_size;
 	int cipher;         /* TSM_CIPHER_XCHACHA20POLY1305 or _AES256GCM */
 	int registered;
 	int failed; /* an authentication failure was recorded */
@@ -66,6 +83,63 @@ static const sqlite3_io_methods crypt_io;
 
 /* ---- sealing ---- */
 
+static struct nonce_rng *rng_new(size_t *size)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	size_t len = pg > 0 ? (size_t)pg : 4096;
+	void *p;
+
+	while (len < sizeof(struct nonce_rng))
+		len *= 2;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		 -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	if (madvise(p, len, MADV_WIPEONFORK) != 0 ||
+	    madvise(p, len, MADV_DONTDUMP) != 0) {
+		munmap(p, len);
+		return NULL;
+	}
+	sodium_mlock(p, len);
+	*size = len;
+	return p;
+}
+
+static void rng_free(struct nonce_rng *rng, size_t size)
+{
+	if (rng == NULL)
+		return;
+	sodium_munlock(rng, size); /* wipes it too */
+	munmap(rng, size);
+}
+
+static void make_nonce(tsm_vfs *v, unsigned char *out, size_t n)
+{
+	struct nonce_rng *r = v->rng;
+	unsigned char iv[crypto_stream_chacha20_NONCEBYTES];
+	int i;
+
+	if (r == NULL) {
+		randombytes_buf(out, n);
+		return;
+	}
+	if (!r->seeded) {
+		randombytes_buf(r->seed, sizeof(r->seed));
+		r->block = 0;
+		r->pos = sizeof(r->buf);
+		r->seeded = 1;
+	}
+	if (r->pos + n > sizeof(r->buf)) {
+		for (i = 0; i < 8; i++)
+			iv[i] = (unsigned char)(r->block >> (8 * i));
+		r->block++;
+		crypto_stream_chacha20(r->buf, sizeof(r->buf), iv, r->seed);
+		r->pos = 0;
+	}
+	memcpy(out, r->buf + r->pos, n);
+	r->pos += n;
+}
+
 static void make_ad(unsigned char ad[AD_LEN], const unsigned char id[16],
 		    int kind, uint64_t loc)
 {
@@ -86,14 +160,14 @@ static void seal_page(tsm_vfs *v, unsigned char *dst, const unsigned char *src,
 
 	make_ad(ad, v->sec->id, kind, loc);
 	if (v->cipher == TSM_CIPHER_AES256GCM) {
-		randombytes_buf(dst + NONCE_OFF, GCM_NONCE_LEN);
+		make_nonce(v, dst + NONCE_OFF, GCM_NONCE_LEN);
 		memset(dst + NONCE_OFF + GCM_NONCE_LEN, 0,
 		       NONCE_LEN - GCM_NONCE_LEN);
 		crypto_aead_aes256gcm_encrypt_detached_afternm(
 			dst, dst + TAG_OFF, NULL, src, SEALED_LEN, ad, AD_LEN,
 			NULL, dst + NONCE_OFF, &v->sec->aes);
 	} else {
-		randombytes_buf(dst + NONCE_OFF, NONCE_LEN);
+		make_nonce(v, dst + NONCE_OFF, NONCE_LEN);
 		crypto_aead_xchacha20poly1305_ietf_encrypt_detached(
 			dst, dst + TAG_OFF, NULL, src, SEALED_LEN, ad, AD_LEN,
 			NULL, dst + NONCE_OFF, v->sec->key);
@@ -753,6 +827,7 @@ int tsm_vfs_create(tsm_vfs **out, const unsigned char key[32],
 		crypto_aead_aes256gcm_beforenm(&v->sec->aes, key);
 	v->cipher = cipher;
 	v->real = real;
+	v->rng = rng_new(&v->rng_size);
 	snprintf(v->name, sizeof(v->name), "tsm-crypt-%u",
 		 atomic_fetch_add(&counter, 1));
 	v->base.iVersion = 2;
@@ -797,6 +872,7 @@ void tsm_vfs_free(tsm_vfs *vfs)
 		sodium_memzero(vfs->sec, sizeof(*vfs->sec));
 		sodium_free(vfs->sec);
 	}
+	rng_free(vfs->rng, vfs->rng_size);
 	free(vfs);
 }
 

@@ -727,10 +727,52 @@ static void test_seal_open(void **state)
 	}
 }
 
+/* A forked child never reuses the parent's nonces: the nonce generator's
+ * state is wiped in the child, which reseeds. */
+static void test_nonces_after_fork(void **state)
+{
+	unsigned char key[32], id[16], mine[TSM_PAGE_SIZE],
+		theirs[TSM_PAGE_SIZE];
+	int fds[2], status;
+	tsm_vfs *v;
+	pid_t pid;
+
+	(void)state;
+	randombytes_buf(key, sizeof(key));
+	randombytes_buf(id, sizeof(id));
+	assert_int_equal(tsm_vfs_create(&v, key, id,
+					TSM_CIPHER_XCHACHA20POLY1305),
+			 0);
+	memset(mine, 0, sizeof(mine));
+	tsm_vfs_seal(v, mine, TSM_VFS_MAIN, 1); /* the generator is seeded */
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		memset(theirs, 0, sizeof(theirs));
+		tsm_vfs_seal(v, theirs, TSM_VFS_MAIN, 2);
+		_exit(write(fds[1], theirs + TSM_PAGE_SIZE - TSM_PAGE_RESERVE,
+			    24) == 24
+			      ? 0
+			      : 1);
+	}
+	close(fds[1]);
+	memset(mine, 0, sizeof(mine));
+	tsm_vfs_seal(v, mine, TSM_VFS_MAIN, 2);
+	assert_int_equal(read(fds[0], theirs, 24), 24);
+	close(fds[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_memory_not_equal(mine + TSM_PAGE_SIZE - TSM_PAGE_RESERVE,
+				theirs, 24);
+	tsm_vfs_free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_seal_open),
+		cmocka_unit_test(test_nonces_after_fork),
 		cmocka_unit_test(test_flip_every_page),
 		cmocka_unit_test(test_swapped_zeroed_and_foreign_pages),
 		cmocka_unit_test(test_wal_frame_tampered),
