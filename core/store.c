@@ -715,8 +715,10 @@ int tsm_store_create(tsm_store **out, const char *dir, const char *pass,
 	if (fd < 0) {
 		if (errno == EEXIST)
 			err = tsm_error_set(TSM_EEXISTS,
-					    "a store already exists in '%s'",
-					    s->dir);
+					    "'%s' holds a database but no key "
+					    "file (an interrupted create?); "
+					    "move it away to start over",
+					    s->dbpath);
 		else
 			err = tsm_error_set(TSM_EIO, "cannot create '%s': %s",
 					    s->dbpath, strerror(errno));
@@ -968,11 +970,13 @@ static int read_every_page(tsm_store *store)
 	int rc, err, began = 0;
 
 	if (store->depth == 0) {
-		if ((err = exec_sql(store->db,
-				    "BEGIN; SELECT count(*) FROM sqlite_schema",
-				    "begin check")) < 0)
+		if ((err = exec_sql(store->db, "BEGIN", "begin check")) < 0)
 			goto done;
 		began = 1;
+		if ((err = exec_sql(store->db,
+				    "SELECT count(*) FROM sqlite_schema",
+				    "check")) < 0)
+			goto done;
 	}
 	rc = sqlite3_file_control(store->db, "main",
 				  SQLITE_FCNTL_FILE_POINTER, &fp);

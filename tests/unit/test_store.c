@@ -609,10 +609,52 @@ static void test_missing_and_existing(void **state)
 				 TSM_EEXISTS);
 		assert_null(s);
 	}
+	/* a database without a key file (an interrupted create) is kept */
+	{
+		tsm_store_options o = TSM_STORE_OPTIONS_INIT;
+		char half[4200], path[4300];
+		FILE *f;
+
+		o.kdf = TSM_KDF_INTERACTIVE;
+		snprintf(half, sizeof(half), "%s/half", dir);
+		assert_int_equal(mkdir(half, 0700), 0);
+		path_in(path, sizeof(path), half, TSM_STORE_DBFILE);
+		f = fopen(path, "w");
+		assert_non_null(f);
+		fputs("leftover", f);
+		fclose(f);
+		assert_int_equal(tsm_store_create(&s, half, PASS, PASSLEN, &o),
+				 TSM_EEXISTS);
+		assert_true(tu_file_contains(path, "leftover"));
+		assert_false(tsm_store_exists(half));
+	}
 	/* an encrypted store does not open as plaintext */
 	assert_int_equal(tsm_store_open_plaintext(&s, sub), TSM_EINVALID);
 	s = open_store(sub);
 	tsm_store_free(s);
+}
+
+/* Two connections (two VFS registrations) on one store see each other's
+ * commits through the shared WAL. */
+static void test_two_connections(void **state)
+{
+	const char *dir = fresh_dir("twoconn");
+	tsm_store *a = make_store(dir, TSM_JOURNAL_WAL, 0), *b;
+
+	(void)state;
+	create_table(a);
+	b = open_store(dir);
+	insert_rows(a, CANARY, 1, 100);
+	expect_rows(b, CANARY, 1, 100);
+	insert_rows(b, CANARY, 101, 100);
+	expect_rows(a, CANARY, 1, 200);
+	exec_ok(a, "PRAGMA wal_checkpoint(TRUNCATE)");
+	insert_rows(a, CANARY, 201, 10);
+	expect_rows(b, CANARY, 1, 210);
+	assert_int_equal(tsm_store_check(b), 0);
+	tsm_store_free(a);
+	tsm_store_free(b);
+	assert_false(file_has(dir, TSM_STORE_DBFILE, CANARY));
 }
 
 /* ---- plaintext stores and transactions ---- */
@@ -696,6 +738,7 @@ int main(void)
 		cmocka_unit_test(test_vacuum),
 		cmocka_unit_test(test_big_sort_in_memory),
 		cmocka_unit_test(test_missing_and_existing),
+		cmocka_unit_test(test_two_connections),
 		cmocka_unit_test(test_plaintext_and_transactions),
 	};
 
