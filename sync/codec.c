@@ -1,20 +1,25 @@
 /* sync/codec.c — JSON encoders and strict decoders for the plaintext sync
- * documents (batch header, roster, join request, invite code). The only sync
- * file that uses cJSON; nothing of cJSON leaves it. */
+ * documents (batch header, roster, join request, invite code), built on
+ * core's JSON module (core/json.h), the one place that touches cJSON. */
 #include "codec.h"
 
-#include <cjson/cJSON.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "error.h"
+#include "json.h"
 
 static int corrupt(const char *what, const char *field)
 {
 	return tsm_error_set(TSM_ECORRUPT, "%s: bad or missing '%s'", what,
 			     field);
+}
+
+static int oom(void)
+{
+	return tsm_error_set(TSM_ENOMEM, "out of memory");
 }
 
 static int is_hex_id(const char *s, size_t len)
@@ -74,114 +79,109 @@ int tsm_role_valid(const char *role)
 	return 0;
 }
 
-/* Prints doc compactly into a malloc'd buffer of ours. */
-static int print_doc(char **out, size_t *len, cJSON *doc)
+/* Prints doc canonically and frees it; *len (may be NULL) gets the size. */
+static int finish(char **out, size_t *len, tsm_json *doc, int err)
 {
-	char *s = doc ? cJSON_PrintUnformatted(doc) : NULL;
-	size_t n;
-
 	*out = NULL;
-	if (s == NULL)
-		return tsm_error_set(TSM_ENOMEM, "out of memory");
-	n = strlen(s);
-	*out = malloc(n + 1);
-	if (*out == NULL) {
-		cJSON_free(s);
-		return tsm_error_set(TSM_ENOMEM, "out of memory");
-	}
-	memcpy(*out, s, n + 1);
-	cJSON_free(s);
-	if (len)
-		*len = n;
-	return 0;
+	if (err == 0 && doc == NULL)
+		err = oom();
+	if (err == 0)
+		err = tsm_json_print(out, doc);
+	tsm_json_free(doc);
+	if (err == 0 && len)
+		*len = strlen(*out);
+	return err;
 }
 
-static cJSON *add_hex(cJSON *obj, const char *key, const unsigned char *bin,
-		      size_t len)
+static int put_hex(tsm_json *obj, const char *key, const unsigned char *bin,
+		   size_t len)
 {
 	char hex[2 * 128 + 1];
 
 	if (len > 128)
-		return NULL;
+		return tsm_error_set(TSM_EINVALID, "value too long");
 	sodium_bin2hex(hex, sizeof(hex), bin, len);
-	return cJSON_AddStringToObject(obj, key, hex);
+	return tsm_json_put_string(obj, key, hex);
 }
 
 /* Reads obj[key] as a string of at most max-1 bytes into out. */
-static int get_str(char *out, size_t max, const cJSON *obj, const char *key)
+static int get_str(char *out, size_t max, const tsm_json *obj,
+		   const char *key)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	const char *s = tsm_json_string(tsm_json_get(obj, key));
 
-	if (!cJSON_IsString(v) || v->valuestring == NULL ||
-	    strlen(v->valuestring) >= max)
+	if (s == NULL || strlen(s) >= max)
 		return -1;
-	memcpy(out, v->valuestring, strlen(v->valuestring) + 1);
+	memcpy(out, s, strlen(s) + 1);
 	return 0;
 }
 
 /* Reads obj[key] as exactly len bytes of lowercase hex. */
-static int get_hex(unsigned char *out, size_t len, const cJSON *obj,
+static int get_hex(unsigned char *out, size_t len, const tsm_json *obj,
 		   const char *key)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	const char *s = tsm_json_string(tsm_json_get(obj, key));
 	size_t got = 0;
 
-	if (!cJSON_IsString(v) || !is_hex_id(v->valuestring, 2 * len))
+	if (!is_hex_id(s, 2 * len))
 		return -1;
-	if (sodium_hex2bin(out, len, v->valuestring, 2 * len, NULL, &got,
-			   NULL) != 0 ||
+	if (sodium_hex2bin(out, len, s, 2 * len, NULL, &got, NULL) != 0 ||
 	    got != len)
 		return -1;
 	return 0;
 }
 
-/* Reads obj[key] as a non-negative integer below 2^53. */
-static int get_u64(uint64_t *out, const cJSON *obj, const char *key)
+/* Reads obj[key] as a non-negative integer (below 2^53). */
+static int get_u64(uint64_t *out, const tsm_json *obj, const char *key)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-	double d;
+	int64_t v;
 
-	if (!cJSON_IsNumber(v))
+	if (tsm_json_int(&v, tsm_json_get(obj, key)) < 0 || v < 0)
 		return -1;
-	d = v->valuedouble;
-	if (d < 0 || d > 9007199254740991.0 || d != (double)(uint64_t)d)
-		return -1;
-	*out = (uint64_t)d;
+	*out = (uint64_t)v;
 	return 0;
 }
 
-static cJSON *parse(const unsigned char *buf, size_t len)
+/* Parses a document and checks its "format" and "kind" members. */
+static int open_doc(tsm_json **out, const unsigned char *buf, size_t len,
+		    const char *kind, const char *what)
 {
-	return cJSON_ParseWithLength((const char *)buf, len);
-}
-
-/* Checks the "format" and "kind" members every document starts with. */
-static int check_kind(const cJSON *doc, const char *kind, const char *what)
-{
+	tsm_json *doc = NULL;
 	uint64_t format;
 	char k[32];
 
-	if (!cJSON_IsObject(doc))
+	*out = NULL;
+	if (tsm_json_parse(&doc, (const char *)buf, len) < 0 ||
+	    tsm_json_type(doc) != TSM_JSON_OBJECT) {
+		tsm_json_free(doc);
 		return tsm_error_set(TSM_ECORRUPT, "%s: not a JSON object",
 				     what);
-	if (get_u64(&format, doc, "format") < 0)
+	}
+	if (get_u64(&format, doc, "format") < 0) {
+		tsm_json_free(doc);
 		return corrupt(what, "format");
-	if (format != TSM_FORMAT)
+	}
+	if (format != TSM_FORMAT) {
+		tsm_json_free(doc);
 		return tsm_error_set(TSM_ECORRUPT,
 				     "%s: format %llu is not supported", what,
 				     (unsigned long long)format);
-	if (get_str(k, sizeof(k), doc, "kind") < 0 || strcmp(k, kind) != 0)
+	}
+	if (get_str(k, sizeof(k), doc, "kind") < 0 || strcmp(k, kind) != 0) {
+		tsm_json_free(doc);
 		return corrupt(what, "kind");
+	}
+	*out = doc;
 	return 0;
 }
 
-static cJSON *new_doc(const char *kind)
+static tsm_json *new_doc(const char *kind)
 {
-	cJSON *doc = cJSON_CreateObject();
+	tsm_json *doc = tsm_json_new_object();
 
-	if (doc == NULL || !cJSON_AddNumberToObject(doc, "format", TSM_FORMAT) ||
-	    !cJSON_AddStringToObject(doc, "kind", kind)) {
-		cJSON_Delete(doc);
+	if (doc == NULL || tsm_json_put_int(doc, "format", TSM_FORMAT) < 0 ||
+	    tsm_json_put_string(doc, "kind", kind) < 0) {
+		tsm_json_free(doc);
 		return NULL;
 	}
 	return doc;
@@ -189,73 +189,76 @@ static cJSON *new_doc(const char *kind)
 
 int tsm_codec_header_write(char **out, size_t *len, const tsm_batch_header *h)
 {
-	cJSON *doc = new_doc("tsm-batch"), *envs, *e;
+	tsm_json *doc = new_doc("tsm-batch"), *envs = NULL, *e;
 	size_t i;
-	int ok, err;
+	int err = doc ? 0 : oom();
 
-	ok = doc && cJSON_AddStringToObject(doc, "team", h->team) &&
-	     cJSON_AddStringToObject(doc, "site", h->site) &&
-	     add_hex(doc, "signer", h->signer, TSM_PK_LEN) &&
-	     cJSON_AddNumberToObject(doc, "seq_first", (double)h->seq_first) &&
-	     cJSON_AddNumberToObject(doc, "seq_last", (double)h->seq_last);
-	envs = ok ? cJSON_AddArrayToObject(doc, "envelopes") : NULL;
-	ok = envs != NULL;
-	for (i = 0; ok && i < h->nenv; i++) {
-		e = cJSON_CreateObject();
-		ok = e && cJSON_AddItemToArray(envs, e) &&
-		     cJSON_AddStringToObject(e, "scope", h->scope[i]);
+	if (err == 0 &&
+	    ((err = tsm_json_put_string(doc, "team", h->team)) < 0 ||
+	     (err = tsm_json_put_string(doc, "site", h->site)) < 0 ||
+	     (err = put_hex(doc, "signer", h->signer, TSM_PK_LEN)) < 0 ||
+	     (err = tsm_json_put_int(doc, "seq_first",
+				     (int64_t)h->seq_first)) < 0 ||
+	     (err = tsm_json_put_int(doc, "seq_last", (int64_t)h->seq_last)) <
+		     0))
+		goto done;
+	envs = tsm_json_new_array();
+	for (i = 0; err == 0 && envs && i < h->nenv; i++) {
+		e = tsm_json_new_object();
+		if (e == NULL)
+			err = oom();
+		else if ((err = tsm_json_put_string(e, "scope", h->scope[i])) <
+			 0)
+			tsm_json_free(e);
+		else
+			err = tsm_json_put(envs, NULL, e);
 	}
-	err = ok ? print_doc(out, len, doc)
-		 : tsm_error_set(TSM_ENOMEM, "out of memory");
-	cJSON_Delete(doc);
-	return err;
+	if (err == 0)
+		err = envs ? tsm_json_put(doc, "envelopes", envs) : oom();
+	else
+		tsm_json_free(envs);
+	envs = NULL;
+done:
+	tsm_json_free(envs);
+	return finish(out, len, doc, err);
 }
 
 int tsm_codec_header_read(tsm_batch_header *out, const unsigned char *buf,
 			  size_t len)
 {
 	static const char what[] = "batch header";
-	cJSON *doc = parse(buf, len);
-	const cJSON *envs, *e;
+	const tsm_json *envs, *e;
+	tsm_json *doc = NULL;
 	size_t i;
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	if ((err = check_kind(doc, "tsm-batch", what)) < 0)
-		goto done;
+	if ((err = open_doc(&doc, buf, len, "tsm-batch", what)) < 0)
+		return err;
 	if (get_str(out->team, sizeof(out->team), doc, "team") < 0 ||
-	    !tsm_team_id_valid(out->team)) {
+	    !tsm_team_id_valid(out->team))
 		err = corrupt(what, "team");
-		goto done;
-	}
-	if (get_str(out->site, sizeof(out->site), doc, "site") < 0 ||
-	    !tsm_site_id_valid(out->site)) {
+	else if (get_str(out->site, sizeof(out->site), doc, "site") < 0 ||
+		 !tsm_site_id_valid(out->site))
 		err = corrupt(what, "site");
-		goto done;
-	}
-	if (get_hex(out->signer, TSM_PK_LEN, doc, "signer") < 0) {
+	else if (get_hex(out->signer, TSM_PK_LEN, doc, "signer") < 0)
 		err = corrupt(what, "signer");
-		goto done;
-	}
-	if (get_u64(&out->seq_first, doc, "seq_first") < 0 ||
-	    out->seq_first == 0) {
+	else if (get_u64(&out->seq_first, doc, "seq_first") < 0 ||
+		 out->seq_first == 0)
 		err = corrupt(what, "seq_first");
-		goto done;
-	}
-	if (get_u64(&out->seq_last, doc, "seq_last") < 0 ||
-	    out->seq_last < out->seq_first) {
+	else if (get_u64(&out->seq_last, doc, "seq_last") < 0 ||
+		 out->seq_last < out->seq_first)
 		err = corrupt(what, "seq_last");
+	if (err < 0)
 		goto done;
-	}
-	envs = cJSON_GetObjectItemCaseSensitive(doc, "envelopes");
-	if (!cJSON_IsArray(envs) || cJSON_GetArraySize(envs) < 1 ||
-	    cJSON_GetArraySize(envs) > TSM_ENV_MAX) {
+	envs = tsm_json_get(doc, "envelopes");
+	if (tsm_json_type(envs) != TSM_JSON_ARRAY ||
+	    tsm_json_count(envs) < 1 || tsm_json_count(envs) > TSM_ENV_MAX) {
 		err = corrupt(what, "envelopes");
 		goto done;
 	}
 	i = 0;
-	cJSON_ArrayForEach(e, envs)
-	{
+	for (e = tsm_json_first(envs); e; e = tsm_json_next(e)) {
 		if (get_str(out->scope[i], TSM_SCOPE_MAX, e, "scope") < 0 ||
 		    !tsm_scope_valid(out->scope[i])) {
 			err = corrupt(what, "scope");
@@ -264,9 +267,8 @@ int tsm_codec_header_read(tsm_batch_header *out, const unsigned char *buf,
 		i++;
 	}
 	out->nenv = i;
-	err = 0;
 done:
-	cJSON_Delete(doc);
+	tsm_json_free(doc);
 	return err;
 }
 
@@ -282,45 +284,76 @@ void tsm_roster_free(tsm_roster *r)
 	free(r);
 }
 
-int tsm_codec_roster_write(char **out, size_t *len, const tsm_roster *r)
+static int roster_site(tsm_json *sites, const tsm_roster_site *rs)
 {
-	cJSON *doc = new_doc("tsm-roster"), *members, *m, *sites, *s;
-	size_t i, j;
-	int ok, err;
+	tsm_json *s = tsm_json_new_object();
+	int err;
 
-	ok = doc && cJSON_AddStringToObject(doc, "team", r->team) &&
-	     cJSON_AddNumberToObject(doc, "version", (double)r->version) &&
-	     add_hex(doc, "prev", r->prev, sizeof(r->prev));
-	members = ok ? cJSON_AddArrayToObject(doc, "members") : NULL;
-	ok = members != NULL;
-	for (i = 0; ok && i < r->nmembers; i++) {
-		const tsm_roster_member *rm = &r->members[i];
-
-		m = cJSON_CreateObject();
-		ok = m && cJSON_AddItemToArray(members, m) &&
-		     cJSON_AddStringToObject(m, "member", rm->member) &&
-		     cJSON_AddStringToObject(m, "role", rm->role);
-		sites = ok ? cJSON_AddArrayToObject(m, "sites") : NULL;
-		ok = sites != NULL;
-		for (j = 0; ok && j < rm->nsites; j++) {
-			const tsm_roster_site *rs = &rm->sites[j];
-
-			s = cJSON_CreateObject();
-			ok = s && cJSON_AddItemToArray(sites, s) &&
-			     cJSON_AddStringToObject(s, "site", rs->site) &&
-			     add_hex(s, "sign_pk", rs->sign_pk, TSM_PK_LEN) &&
-			     add_hex(s, "box_pk", rs->box_pk, TSM_PK_LEN) &&
-			     add_hex(s, "team_key_sealed", rs->sealed,
-				     TSM_SEALED_LEN);
-		}
+	if (s == NULL)
+		return oom();
+	if ((err = tsm_json_put_string(s, "site", rs->site)) < 0 ||
+	    (err = put_hex(s, "sign_pk", rs->sign_pk, TSM_PK_LEN)) < 0 ||
+	    (err = put_hex(s, "box_pk", rs->box_pk, TSM_PK_LEN)) < 0 ||
+	    (err = put_hex(s, "team_key_sealed", rs->sealed,
+			   TSM_SEALED_LEN)) < 0) {
+		tsm_json_free(s);
+		return err;
 	}
-	err = ok ? print_doc(out, len, doc)
-		 : tsm_error_set(TSM_ENOMEM, "out of memory");
-	cJSON_Delete(doc);
+	return tsm_json_put(sites, NULL, s);
+}
+
+static int roster_member(tsm_json *members, const tsm_roster_member *rm)
+{
+	tsm_json *m = tsm_json_new_object(), *sites = tsm_json_new_array();
+	size_t j;
+	int err = m && sites ? 0 : oom();
+
+	if (err == 0 &&
+	    ((err = tsm_json_put_string(m, "member", rm->member)) < 0 ||
+	     (err = tsm_json_put_string(m, "role", rm->role)) < 0))
+		goto fail;
+	for (j = 0; err == 0 && j < rm->nsites; j++)
+		err = roster_site(sites, &rm->sites[j]);
+	if (err < 0)
+		goto fail;
+	err = tsm_json_put(m, "sites", sites);
+	sites = NULL;
+	if (err < 0)
+		goto fail;
+	return tsm_json_put(members, NULL, m);
+fail:
+	tsm_json_free(sites);
+	tsm_json_free(m);
 	return err;
 }
 
-static int read_site(tsm_roster_site *rs, const cJSON *s)
+int tsm_codec_roster_write(char **out, size_t *len, const tsm_roster *r)
+{
+	tsm_json *doc = new_doc("tsm-roster"), *members = NULL;
+	size_t i;
+	int err = doc ? 0 : oom();
+
+	if (err == 0 &&
+	    ((err = tsm_json_put_string(doc, "team", r->team)) < 0 ||
+	     (err = tsm_json_put_int(doc, "version", (int64_t)r->version)) <
+		     0 ||
+	     (err = put_hex(doc, "prev", r->prev, sizeof(r->prev))) < 0))
+		goto done;
+	members = tsm_json_new_array();
+	if (members == NULL && err == 0)
+		err = oom();
+	for (i = 0; err == 0 && i < r->nmembers; i++)
+		err = roster_member(members, &r->members[i]);
+	if (err == 0) {
+		err = tsm_json_put(doc, "members", members);
+		members = NULL;
+	}
+done:
+	tsm_json_free(members);
+	return finish(out, len, doc, err);
+}
+
+static int read_site(tsm_roster_site *rs, const tsm_json *s)
 {
 	if (get_str(rs->site, sizeof(rs->site), s, "site") < 0 ||
 	    !tsm_site_id_valid(rs->site))
@@ -334,118 +367,107 @@ static int read_site(tsm_roster_site *rs, const cJSON *s)
 	return 0;
 }
 
+static int read_member(tsm_roster_member *rm, const tsm_json *m)
+{
+	const tsm_json *sites, *s;
+	size_t j;
+	int err;
+
+	if (get_str(rm->member, sizeof(rm->member), m, "member") < 0 ||
+	    !tsm_member_id_valid(rm->member))
+		return corrupt("roster", "member");
+	if (get_str(rm->role, sizeof(rm->role), m, "role") < 0 ||
+	    !tsm_role_valid(rm->role))
+		return corrupt("roster", "role");
+	sites = tsm_json_get(m, "sites");
+	if (tsm_json_type(sites) != TSM_JSON_ARRAY)
+		return corrupt("roster", "sites");
+	rm->sites = calloc(tsm_json_count(sites) + 1, sizeof(*rm->sites));
+	if (rm->sites == NULL)
+		return oom();
+	j = 0;
+	for (s = tsm_json_first(sites); s; s = tsm_json_next(s)) {
+		if ((err = read_site(&rm->sites[j], s)) < 0)
+			return err;
+		rm->nsites = ++j;
+	}
+	return 0;
+}
+
 int tsm_codec_roster_read(tsm_roster **out, const unsigned char *buf,
 			  size_t len)
 {
 	static const char what[] = "roster";
-	cJSON *doc = parse(buf, len);
-	const cJSON *members, *m, *sites, *s;
+	const tsm_json *members, *m;
+	tsm_json *doc = NULL;
 	tsm_roster *r = NULL;
-	size_t i, j, n;
+	size_t n;
 	int err;
 
 	*out = NULL;
-	if ((err = check_kind(doc, "tsm-roster", what)) < 0)
-		goto done;
+	if ((err = open_doc(&doc, buf, len, "tsm-roster", what)) < 0)
+		return err;
 	r = calloc(1, sizeof(*r));
 	if (r == NULL) {
-		err = tsm_error_set(TSM_ENOMEM, "out of memory");
+		err = oom();
 		goto done;
 	}
+	members = tsm_json_get(doc, "members");
 	if (get_str(r->team, sizeof(r->team), doc, "team") < 0 ||
-	    !tsm_team_id_valid(r->team)) {
+	    !tsm_team_id_valid(r->team))
 		err = corrupt(what, "team");
-		goto done;
-	}
-	if (get_u64(&r->version, doc, "version") < 0 || r->version == 0) {
+	else if (get_u64(&r->version, doc, "version") < 0 || r->version == 0)
 		err = corrupt(what, "version");
-		goto done;
-	}
-	if (get_hex(r->prev, sizeof(r->prev), doc, "prev") < 0) {
+	else if (get_hex(r->prev, sizeof(r->prev), doc, "prev") < 0)
 		err = corrupt(what, "prev");
-		goto done;
-	}
-	members = cJSON_GetObjectItemCaseSensitive(doc, "members");
-	if (!cJSON_IsArray(members)) {
+	else if (tsm_json_type(members) != TSM_JSON_ARRAY)
 		err = corrupt(what, "members");
+	if (err < 0)
 		goto done;
-	}
-	n = (size_t)cJSON_GetArraySize(members);
+	n = tsm_json_count(members);
 	r->members = calloc(n ? n : 1, sizeof(*r->members));
 	if (r->members == NULL) {
-		err = tsm_error_set(TSM_ENOMEM, "out of memory");
+		err = oom();
 		goto done;
 	}
-	i = 0;
-	cJSON_ArrayForEach(m, members)
-	{
-		tsm_roster_member *rm = &r->members[i];
-
-		r->nmembers = ++i;
-		if (get_str(rm->member, sizeof(rm->member), m, "member") < 0 ||
-		    !tsm_member_id_valid(rm->member)) {
-			err = corrupt(what, "member");
+	for (m = tsm_json_first(members); m; m = tsm_json_next(m)) {
+		r->nmembers++;
+		if ((err = read_member(&r->members[r->nmembers - 1], m)) < 0)
 			goto done;
-		}
-		if (get_str(rm->role, sizeof(rm->role), m, "role") < 0 ||
-		    !tsm_role_valid(rm->role)) {
-			err = corrupt(what, "role");
-			goto done;
-		}
-		sites = cJSON_GetObjectItemCaseSensitive(m, "sites");
-		if (!cJSON_IsArray(sites)) {
-			err = corrupt(what, "sites");
-			goto done;
-		}
-		rm->sites = calloc((size_t)cJSON_GetArraySize(sites) + 1,
-				   sizeof(*rm->sites));
-		if (rm->sites == NULL) {
-			err = tsm_error_set(TSM_ENOMEM, "out of memory");
-			goto done;
-		}
-		j = 0;
-		cJSON_ArrayForEach(s, sites)
-		{
-			if ((err = read_site(&rm->sites[j], s)) < 0)
-				goto done;
-			rm->nsites = ++j;
-		}
 	}
 	*out = r;
 	r = NULL;
-	err = 0;
 done:
 	tsm_roster_free(r);
-	cJSON_Delete(doc);
+	tsm_json_free(doc);
 	return err;
 }
 
 int tsm_codec_join_write(char **out, size_t *len, const tsm_join *j)
 {
-	cJSON *doc = new_doc("tsm-join");
-	int ok, err;
+	tsm_json *doc = new_doc("tsm-join");
+	int err = doc ? 0 : oom();
 
-	ok = doc && cJSON_AddStringToObject(doc, "team", j->team) &&
-	     cJSON_AddStringToObject(doc, "member", j->member) &&
-	     cJSON_AddStringToObject(doc, "site", j->site) &&
-	     add_hex(doc, "sign_pk", j->sign_pk, TSM_PK_LEN) &&
-	     add_hex(doc, "box_pk", j->box_pk, TSM_PK_LEN) &&
-	     add_hex(doc, "mac", j->mac, TSM_MAC_LEN);
-	err = ok ? print_doc(out, len, doc)
-		 : tsm_error_set(TSM_ENOMEM, "out of memory");
-	cJSON_Delete(doc);
-	return err;
+	if (err == 0 &&
+	    ((err = tsm_json_put_string(doc, "team", j->team)) < 0 ||
+	     (err = tsm_json_put_string(doc, "member", j->member)) < 0 ||
+	     (err = tsm_json_put_string(doc, "site", j->site)) < 0 ||
+	     (err = put_hex(doc, "sign_pk", j->sign_pk, TSM_PK_LEN)) < 0 ||
+	     (err = put_hex(doc, "box_pk", j->box_pk, TSM_PK_LEN)) < 0 ||
+	     (err = put_hex(doc, "mac", j->mac, TSM_MAC_LEN)) < 0))
+		err = err < 0 ? err : oom();
+	return finish(out, len, doc, err);
 }
 
 int tsm_codec_join_read(tsm_join *out, const unsigned char *buf, size_t len)
 {
 	static const char what[] = "join request";
-	cJSON *doc = parse(buf, len);
+	tsm_json *doc = NULL;
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	if ((err = check_kind(doc, "tsm-join", what)) < 0)
-		goto done;
+	if ((err = open_doc(&doc, buf, len, "tsm-join", what)) < 0)
+		return err;
 	if (get_str(out->team, sizeof(out->team), doc, "team") < 0 ||
 	    !tsm_team_id_valid(out->team))
 		err = corrupt(what, "team");
@@ -462,35 +484,33 @@ int tsm_codec_join_read(tsm_join *out, const unsigned char *buf, size_t len)
 		err = corrupt(what, "box_pk");
 	else if (get_hex(out->mac, TSM_MAC_LEN, doc, "mac") < 0)
 		err = corrupt(what, "mac");
-done:
-	cJSON_Delete(doc);
+	tsm_json_free(doc);
 	return err;
 }
 
 int tsm_codec_invite_write(char **out, const tsm_invite *inv)
 {
-	cJSON *doc = new_doc("tsm-invite");
+	tsm_json *doc = new_doc("tsm-invite");
 	char *json = NULL;
 	size_t len = 0, cap;
-	int ok, err;
+	int err = doc ? 0 : oom();
 
 	*out = NULL;
-	ok = doc && cJSON_AddStringToObject(doc, "team", inv->team) &&
-	     cJSON_AddStringToObject(doc, "remote", inv->remote) &&
-	     add_hex(doc, "root", inv->root, TSM_FPR_LEN) &&
-	     cJSON_AddStringToObject(doc, "member", inv->member) &&
-	     cJSON_AddStringToObject(doc, "role", inv->role) &&
-	     add_hex(doc, "secret", inv->secret, TSM_SECRET_LEN);
-	err = ok ? print_doc(&json, &len, doc)
-		 : tsm_error_set(TSM_ENOMEM, "out of memory");
-	cJSON_Delete(doc);
-	if (err < 0)
+	if (err == 0 &&
+	    ((err = tsm_json_put_string(doc, "team", inv->team)) < 0 ||
+	     (err = tsm_json_put_string(doc, "remote", inv->remote)) < 0 ||
+	     (err = put_hex(doc, "root", inv->root, TSM_FPR_LEN)) < 0 ||
+	     (err = tsm_json_put_string(doc, "member", inv->member)) < 0 ||
+	     (err = tsm_json_put_string(doc, "role", inv->role)) < 0 ||
+	     (err = put_hex(doc, "secret", inv->secret, TSM_SECRET_LEN)) < 0))
+		err = err < 0 ? err : oom();
+	if ((err = finish(&json, &len, doc, err)) < 0)
 		return err;
 	cap = sodium_base64_ENCODED_LEN(len,
 					sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	*out = malloc(cap);
 	if (*out == NULL)
-		err = tsm_error_set(TSM_ENOMEM, "out of memory");
+		err = oom();
 	else
 		sodium_bin2base64(*out, cap, (const unsigned char *)json, len,
 				  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
@@ -504,20 +524,19 @@ int tsm_codec_invite_read(tsm_invite *out, const char *code)
 	static const char what[] = "invite code";
 	size_t clen = strlen(code), len = 0;
 	unsigned char *json = malloc(clen + 1);
-	cJSON *doc = NULL;
-	int err;
+	tsm_json *doc = NULL;
+	int err = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (json == NULL)
-		return tsm_error_set(TSM_ENOMEM, "out of memory");
+		return oom();
 	if (sodium_base642bin(json, clen, code, clen, " \n\r\t", &len, NULL,
 			      sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0) {
 		err = tsm_error_set(TSM_EINVALID,
 				    "not an invite code (bad base64url)");
 		goto done;
 	}
-	doc = parse(json, len);
-	if (check_kind(doc, "tsm-invite", what) < 0) {
+	if (open_doc(&doc, json, len, "tsm-invite", what) < 0) {
 		err = tsm_error_set(TSM_EINVALID, "not a tsm invite code");
 		goto done;
 	}
@@ -537,13 +556,11 @@ int tsm_codec_invite_read(tsm_invite *out, const char *code)
 		err = corrupt(what, "role");
 	else if (get_hex(out->secret, TSM_SECRET_LEN, doc, "secret") < 0)
 		err = corrupt(what, "secret");
-	else
-		err = 0;
 	if (err < 0)
 		err = tsm_error_set(TSM_EINVALID, "%s",
 				    tsm_error_last()->message);
 done:
-	cJSON_Delete(doc);
+	tsm_json_free(doc);
 	sodium_memzero(json, clen + 1);
 	free(json);
 	if (err < 0)
@@ -557,22 +574,21 @@ int tsm_codec_ops_each(const unsigned char *buf, size_t len,
 		       void *payload)
 {
 	static const char what[] = "batch payload";
-	cJSON *doc = parse(buf, len);
-	const cJSON *op, *ops;
+	const tsm_json *op, *ops;
+	tsm_json *doc = NULL;
 	char site[TSM_SITE_LEN + 1], author[TSM_MEMBER_MAX];
 	uint64_t seq;
 	int err = 0;
 
+	if (tsm_json_parse(&doc, (const char *)buf, len) < 0)
+		return tsm_error_set(TSM_ECORRUPT, "%s: not JSON", what);
 	ops = doc;
-	if (cJSON_IsObject(doc))
-		ops = cJSON_GetObjectItemCaseSensitive(doc, "ops");
-	if (!cJSON_IsArray(ops)) {
+	if (tsm_json_type(doc) != TSM_JSON_ARRAY) {
 		err = tsm_error_set(TSM_ECORRUPT, "%s: not an array of ops",
 				    what);
 		goto done;
 	}
-	cJSON_ArrayForEach(op, ops)
-	{
+	for (op = tsm_json_first(ops); op; op = tsm_json_next(op)) {
 		if (get_str(site, sizeof(site), op, "site") < 0) {
 			err = corrupt(what, "site");
 			goto done;
@@ -589,7 +605,7 @@ int tsm_codec_ops_each(const unsigned char *buf, size_t len,
 			goto done;
 	}
 done:
-	cJSON_Delete(doc);
+	tsm_json_free(doc);
 	return err;
 }
 
@@ -597,16 +613,15 @@ int tsm_codec_grant_value(char **out, const char *role, const char *name,
 			  const char *site, const unsigned char *sign_pk,
 			  const unsigned char *box_pk)
 {
-	cJSON *doc = cJSON_CreateObject();
-	int ok, err;
+	tsm_json *doc = tsm_json_new_object();
+	int err = doc ? 0 : oom();
 
-	ok = doc && add_hex(doc, "box_pk", box_pk, TSM_PK_LEN) &&
-	     cJSON_AddStringToObject(doc, "name", name) &&
-	     cJSON_AddStringToObject(doc, "role", role) &&
-	     add_hex(doc, "sign_pk", sign_pk, TSM_PK_LEN) &&
-	     cJSON_AddStringToObject(doc, "site", site);
-	err = ok ? print_doc(out, NULL, doc)
-		 : tsm_error_set(TSM_ENOMEM, "out of memory");
-	cJSON_Delete(doc);
-	return err;
+	if (err == 0 &&
+	    ((err = put_hex(doc, "box_pk", box_pk, TSM_PK_LEN)) < 0 ||
+	     (err = tsm_json_put_string(doc, "name", name)) < 0 ||
+	     (err = tsm_json_put_string(doc, "role", role)) < 0 ||
+	     (err = put_hex(doc, "sign_pk", sign_pk, TSM_PK_LEN)) < 0 ||
+	     (err = tsm_json_put_string(doc, "site", site)) < 0))
+		err = err < 0 ? err : oom();
+	return finish(out, NULL, doc, err);
 }
