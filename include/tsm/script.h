@@ -105,9 +105,10 @@ int tsm_script_edit(tsm_store *store, const char *name,
 
 /* ---- rendering ---- */
 
-/* The values placeholders take; NULL means unknown (for customer fields
- * the placeholder is then left visible, except the salutation, which falls
- * back as described above). */
+/* The values placeholders take. With have_customer 0 every {customer.*}
+ * stays visible; with 1 a NULL customer field renders as "" (the
+ * salutation falls back as described above). A NULL agent or company name
+ * leaves its placeholder visible. */
 typedef struct tsm_script_vars {
 	const char *customer_name;
 	const char *customer_salutation; /* as stored: 先生, 女士, mr, ms... */
