@@ -107,8 +107,7 @@ static uint64_t get_u64(const unsigned char *p)
 	return v;
 }
 
-static int join_path(char *out, size_t size, const char *dir,
-		     const char *name)
+static int join_path(char *out, size_t size, const char *dir, const char *name)
 {
 	int n = snprintf(out, size, "%s/%s", dir, name);
 
@@ -266,8 +265,7 @@ malformed:
 }
 
 /* Writes the key file atomically: tsm.key.tmp, fsync, rename, fsync dir. */
-static int keyfile_write(const char *dir, const unsigned char *raw,
-			 size_t len)
+static int keyfile_write(const char *dir, const unsigned char *raw, size_t len)
 {
 	char path[PATH_MAX], tmp[PATH_MAX];
 	size_t off = 0;
@@ -276,8 +274,8 @@ static int keyfile_write(const char *dir, const unsigned char *raw,
 
 	if ((err = join_path(path, sizeof(path), dir, TSM_STORE_KEYFILE)) < 0)
 		return err;
-	if ((err = join_path(tmp, sizeof(tmp), dir,
-			     TSM_STORE_KEYFILE ".tmp")) < 0)
+	if ((err = join_path(tmp, sizeof(tmp), dir, TSM_STORE_KEYFILE ".tmp")) <
+	    0)
 		return err;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
 		  0600);
@@ -334,9 +332,8 @@ static int keyfile_wrap(unsigned char raw[KF_LEN], const tsm_key *key,
 
 	if ((err = kdf_limits(kdf, &ops, &mem)) < 0)
 		return err;
-	raw[KF_OFF_KDF] = (unsigned char)(kdf == TSM_KDF_DEFAULT
-						  ? TSM_KDF_MODERATE
-						  : kdf);
+	raw[KF_OFF_KDF] =
+	    (unsigned char)(kdf == TSM_KDF_DEFAULT ? TSM_KDF_MODERATE : kdf);
 	raw[KF_OFF_ALG] = crypto_pwhash_ALG_ARGON2ID13;
 	put_u64(raw + KF_OFF_OPS, ops);
 	put_u64(raw + KF_OFF_MEM, mem);
@@ -353,8 +350,8 @@ static int keyfile_wrap(unsigned char raw[KF_LEN], const tsm_key *key,
 		goto done;
 	}
 	crypto_aead_xchacha20poly1305_ietf_encrypt(
-		raw + KF_OFF_WRAPPED, &clen, key->key, KEY_LEN, raw, KF_HDR_LEN,
-		NULL, raw + KF_OFF_NONCE, kek);
+	    raw + KF_OFF_WRAPPED, &clen, key->key, KEY_LEN, raw, KF_HDR_LEN,
+	    NULL, raw + KF_OFF_NONCE, kek);
 	err = 0;
 done:
 	sodium_memzero(kek, KEY_LEN);
@@ -393,9 +390,9 @@ static int keyfile_unwrap(tsm_key **out, const struct keyfile *kf,
 		goto done;
 	}
 	if (crypto_aead_xchacha20poly1305_ietf_decrypt(
-		    k->key, &mlen, NULL, kf->raw + KF_OFF_WRAPPED,
-		    KF_LEN - KF_OFF_WRAPPED, kf->raw, KF_HDR_LEN,
-		    kf->raw + KF_OFF_NONCE, kek) != 0 ||
+		k->key, &mlen, NULL, kf->raw + KF_OFF_WRAPPED,
+		KF_LEN - KF_OFF_WRAPPED, kf->raw, KF_HDR_LEN,
+		kf->raw + KF_OFF_NONCE, kek) != 0 ||
 	    mlen != KEY_LEN) {
 		err = tsm_error_set(TSM_EAUTH, "wrong passphrase");
 		goto done;
@@ -487,8 +484,8 @@ static int set_journal_mode(sqlite3 *db, int journal)
 {
 	const char *want = journal == TSM_JOURNAL_DELETE ? "delete" : "wal";
 	const char *sql = journal == TSM_JOURNAL_DELETE
-				  ? "PRAGMA journal_mode=DELETE"
-				  : "PRAGMA journal_mode=WAL";
+			      ? "PRAGMA journal_mode=DELETE"
+			      : "PRAGMA journal_mode=WAL";
 	sqlite3_stmt *st = NULL;
 	const unsigned char *got;
 	int rc, err;
@@ -502,8 +499,8 @@ static int set_journal_mode(sqlite3 *db, int journal)
 	}
 	got = sqlite3_column_text(st, 0);
 	if (got == NULL || strcmp((const char *)got, want) != 0) {
-		err = tsm_error_set(TSM_EIO, "cannot set journal mode %s",
-				    want);
+		err =
+		    tsm_error_set(TSM_EIO, "cannot set journal mode %s", want);
 		goto done;
 	}
 	err = 0;
@@ -581,8 +578,8 @@ static int db_open(tsm_store *s, int create, int journal)
 	 * commits, never corrupt); a rollback journal needs FULL. */
 	if ((err = exec_sql(s->db,
 			    journal == TSM_JOURNAL_DELETE
-				    ? "PRAGMA synchronous=FULL"
-				    : "PRAGMA synchronous=NORMAL",
+				? "PRAGMA synchronous=FULL"
+				: "PRAGMA synchronous=NORMAL",
 			    "set synchronous")) < 0)
 		return err;
 	if ((err = tsm_schema_migrate(s->db)) < 0)
@@ -692,8 +689,8 @@ int tsm_store_create(tsm_store **out, const char *dir, const char *pass,
 				     o.cipher);
 	if (!o.plaintext && cipher == TSM_CIPHER_AES256GCM &&
 	    !crypto_aead_aes256gcm_is_available())
-		return tsm_error_set(TSM_EINVALID,
-				     "aes-256-gcm is not available on this cpu");
+		return tsm_error_set(
+		    TSM_EINVALID, "aes-256-gcm is not available on this cpu");
 	if (!o.plaintext && pass == NULL)
 		return tsm_error_set(TSM_EINVALID, "no passphrase given");
 	if ((err = mkdir_p(dir)) < 0)
@@ -704,8 +701,8 @@ int tsm_store_create(tsm_store **out, const char *dir, const char *pass,
 			     TSM_STORE_KEYFILE)) < 0)
 		goto done;
 	if (access(keypath, F_OK) == 0) {
-		err = tsm_error_set(TSM_EEXISTS, "a store already exists in '%s'",
-				    s->dir);
+		err = tsm_error_set(TSM_EEXISTS,
+				    "a store already exists in '%s'", s->dir);
 		goto done;
 	}
 	/* Create the database file ourselves so it is 0600 (SQLite gives
@@ -796,11 +793,9 @@ static int open_common(tsm_store **out, const char *dir, const tsm_key *key)
 					     "'%s'",
 					     dir);
 		key_check_value(check, key->key, key->id);
-		if (sodium_memcmp(check, kf.raw + KF_OFF_CHECK, CHECK_LEN) !=
-		    0)
-			return tsm_error_set(TSM_EAUTH,
-					     "wrong key for the store in '%s'",
-					     dir);
+		if (sodium_memcmp(check, kf.raw + KF_OFF_CHECK, CHECK_LEN) != 0)
+			return tsm_error_set(
+			    TSM_EAUTH, "wrong key for the store in '%s'", dir);
 		if (kf.cipher == TSM_CIPHER_AES256GCM &&
 		    !crypto_aead_aes256gcm_is_available())
 			return tsm_error_set(TSM_EINVALID,
@@ -812,8 +807,9 @@ static int open_common(tsm_store **out, const char *dir, const tsm_key *key)
 	if ((err = store_alloc(&s, dir)) < 0)
 		return err;
 	if (stat(s->dbpath, &sb) < 0) {
-		err = tsm_error_set(TSM_ECORRUPT, "the database file '%s' is "
-						  "missing",
+		err = tsm_error_set(TSM_ECORRUPT,
+				    "the database file '%s' is "
+				    "missing",
 				    s->dbpath);
 		goto done;
 	}
@@ -940,7 +936,8 @@ int tsm_store_end(tsm_store *store, int ok)
 	if (sqlite3_get_autocommit(store->db))
 		return 0; /* SQLite already rolled back after an error */
 	rc = sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
-	return rc == SQLITE_OK ? 0 : tsm_error_sqlite(store->db, rc, "rollback");
+	return rc == SQLITE_OK ? 0
+			       : tsm_error_sqlite(store->db, rc, "rollback");
 }
 
 int tsm_store_transaction(tsm_store *store, int (*fn)(tsm_store *, void *),
@@ -978,11 +975,11 @@ static int read_every_page(tsm_store *store)
 				    "check")) < 0)
 			goto done;
 	}
-	rc = sqlite3_file_control(store->db, "main",
-				  SQLITE_FCNTL_FILE_POINTER, &fp);
+	rc = sqlite3_file_control(store->db, "main", SQLITE_FCNTL_FILE_POINTER,
+				  &fp);
 	if (rc != SQLITE_OK || fp == NULL || fp->pMethods == NULL) {
-		err = tsm_error_set(TSM_EIO, "cannot reach '%s'",
-				    store->dbpath);
+		err =
+		    tsm_error_set(TSM_EIO, "cannot reach '%s'", store->dbpath);
 		goto done;
 	}
 	rc = fp->pMethods->xFileSize(fp, &size);

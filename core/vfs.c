@@ -55,12 +55,12 @@ struct nonce_rng {
 };
 
 struct tsm_vfs {
-	sqlite3_vfs base;   /* registered; base.pAppData == this */
-	sqlite3_vfs *real;  /* the "unix" VFS */
-	struct secret *sec; /* key, database id, AES state */
+	sqlite3_vfs base;      /* registered; base.pAppData == this */
+	sqlite3_vfs *real;     /* the "unix" VFS */
+	struct secret *sec;    /* key, database id, AES state */
 	struct nonce_rng *rng; /* NULL: randombytes_buf() per nonce */
 	size_t rng_size;
-	int cipher;         /* TSM_CIPHER_XCHACHA20POLY1305 or _AES256GCM */
+	int cipher; /* TSM_CIPHER_XCHACHA20POLY1305 or _AES256GCM */
 	int registered;
 	int failed; /* an authentication failure was recorded */
 	int fail_kind;
@@ -164,13 +164,13 @@ static void seal_page(tsm_vfs *v, unsigned char *dst, const unsigned char *src,
 		memset(dst + NONCE_OFF + GCM_NONCE_LEN, 0,
 		       NONCE_LEN - GCM_NONCE_LEN);
 		crypto_aead_aes256gcm_encrypt_detached_afternm(
-			dst, dst + TAG_OFF, NULL, src, SEALED_LEN, ad, AD_LEN,
-			NULL, dst + NONCE_OFF, &v->sec->aes);
+		    dst, dst + TAG_OFF, NULL, src, SEALED_LEN, ad, AD_LEN, NULL,
+		    dst + NONCE_OFF, &v->sec->aes);
 	} else {
 		make_nonce(v, dst + NONCE_OFF, NONCE_LEN);
 		crypto_aead_xchacha20poly1305_ietf_encrypt_detached(
-			dst, dst + TAG_OFF, NULL, src, SEALED_LEN, ad, AD_LEN,
-			NULL, dst + NONCE_OFF, v->sec->key);
+		    dst, dst + TAG_OFF, NULL, src, SEALED_LEN, ad, AD_LEN, NULL,
+		    dst + NONCE_OFF, v->sec->key);
 	}
 }
 
@@ -190,14 +190,14 @@ static int open_page(tsm_vfs *v, unsigned char *page, int kind, uint64_t loc)
 		/* The unused half of the nonce slot must be zero, so no byte
 		 * of the page goes unauthenticated. */
 		rc = memcmp(nonce + GCM_NONCE_LEN, zero, sizeof(zero)) != 0
-			     ? -1
-			     : crypto_aead_aes256gcm_decrypt_detached_afternm(
-				       page, NULL, page, SEALED_LEN, tag, ad,
-				       AD_LEN, nonce, &v->sec->aes);
+			 ? -1
+			 : crypto_aead_aes256gcm_decrypt_detached_afternm(
+			       page, NULL, page, SEALED_LEN, tag, ad, AD_LEN,
+			       nonce, &v->sec->aes);
 	} else {
 		rc = crypto_aead_xchacha20poly1305_ietf_decrypt_detached(
-			page, NULL, page, SEALED_LEN, tag, ad, AD_LEN, nonce,
-			v->sec->key);
+		    page, NULL, page, SEALED_LEN, tag, ad, AD_LEN, nonce,
+		    v->sec->key);
 	}
 	if (rc != 0) {
 		memset(page, 0, TSM_PAGE_SIZE);
@@ -252,11 +252,11 @@ static int main_read(struct crypt_file *f, unsigned char *out, int amt,
 
 		pstart = pg * TSM_PAGE_SIZE;
 		lo = pstart > off ? pstart : off;
-		hi = pstart + TSM_PAGE_SIZE < end ? pstart + TSM_PAGE_SIZE
-						  : end;
+		hi =
+		    pstart + TSM_PAGE_SIZE < end ? pstart + TSM_PAGE_SIZE : end;
 		dst = (lo == pstart && hi == pstart + TSM_PAGE_SIZE)
-			      ? out + (pstart - off)
-			      : f->buf;
+			  ? out + (pstart - off)
+			  : f->buf;
 		if (shortread) {
 			memset(out + (lo - off), 0, (size_t)(hi - lo));
 			continue;
@@ -338,8 +338,8 @@ static int journal_read(struct crypt_file *f, unsigned char *out, int amt,
 	return SQLITE_OK;
 }
 
-static int journal_write(struct crypt_file *f, const unsigned char *in,
-			 int amt, sqlite3_int64 off)
+static int journal_write(struct crypt_file *f, const unsigned char *in, int amt,
+			 sqlite3_int64 off)
 {
 	if (amt != TSM_PAGE_SIZE)
 		return f->real->pMethods->xWrite(f->real, in, amt, off);
@@ -382,8 +382,8 @@ static int wal_read(struct crypt_file *f, unsigned char *out, int amt,
 		if (pstart + TSM_PAGE_SIZE <= off)
 			continue;
 		lo = pstart > off ? pstart : off;
-		hi = pstart + TSM_PAGE_SIZE < end ? pstart + TSM_PAGE_SIZE
-						  : end;
+		hi =
+		    pstart + TSM_PAGE_SIZE < end ? pstart + TSM_PAGE_SIZE : end;
 		whole = lo == pstart && hi == pstart + TSM_PAGE_SIZE;
 		/* A read that includes the frame header is recovery (or
 		 * SQLite re-checksumming its own frames): a page that does
@@ -398,8 +398,7 @@ static int wal_read(struct crypt_file *f, unsigned char *out, int amt,
 				randombytes_buf(out + (lo - off),
 						(size_t)(hi - lo));
 			else
-				memset(out + (lo - off), 0,
-				       (size_t)(hi - lo));
+				memset(out + (lo - off), 0, (size_t)(hi - lo));
 			continue;
 		}
 		if (whole) {
@@ -410,8 +409,8 @@ static int wal_read(struct crypt_file *f, unsigned char *out, int amt,
 						      TSM_PAGE_SIZE, pstart);
 			if (rc != SQLITE_OK)
 				return rc == SQLITE_IOERR_SHORT_READ
-					       ? SQLITE_IOERR_DATA
-					       : rc;
+					   ? SQLITE_IOERR_DATA
+					   : rc;
 		}
 		if (open_page(f->vfs, page, TSM_VFS_WAL, (uint64_t)k) < 0) {
 			if (!recovery)
@@ -446,8 +445,8 @@ static int wal_write(struct crypt_file *f, const unsigned char *in, int amt,
 		if (cur < pstart) {
 			/* WAL header or frame header: pass through. */
 			next = pstart < end ? pstart : end;
-			rc = f->real->pMethods->xWrite(f->real, in + (cur - off),
-						       (int)(next - cur), cur);
+			rc = f->real->pMethods->xWrite(
+			    f->real, in + (cur - off), (int)(next - cur), cur);
 			if (rc != SQLITE_OK)
 				return rc;
 			cur = next;
@@ -471,8 +470,8 @@ static int wal_write(struct crypt_file *f, const unsigned char *in, int amt,
 static int crypt_close(sqlite3_file *file)
 {
 	struct crypt_file *f = (struct crypt_file *)file;
-	int rc = f->real->pMethods ? f->real->pMethods->xClose(f->real)
-				   : SQLITE_OK;
+	int rc =
+	    f->real->pMethods ? f->real->pMethods->xClose(f->real) : SQLITE_OK;
 
 	if (f->buf != NULL) {
 		sodium_memzero(f->buf, TSM_PAGE_SIZE);
@@ -482,8 +481,7 @@ static int crypt_close(sqlite3_file *file)
 	return rc;
 }
 
-static int crypt_read(sqlite3_file *file, void *out, int amt,
-		      sqlite3_int64 off)
+static int crypt_read(sqlite3_file *file, void *out, int amt, sqlite3_int64 off)
 {
 	struct crypt_file *f = (struct crypt_file *)file;
 
@@ -637,25 +635,25 @@ static int crypt_shm_unmap(sqlite3_file *file, int delete_flag)
 
 /* Version 2: no xFetch/xUnfetch, so SQLite never memory-maps the file. */
 static const sqlite3_io_methods crypt_io = {
-	2,
-	crypt_close,
-	crypt_read,
-	crypt_write,
-	crypt_truncate,
-	crypt_sync,
-	crypt_file_size,
-	crypt_lock,
-	crypt_unlock,
-	crypt_check_reserved_lock,
-	crypt_file_control,
-	crypt_sector_size,
-	crypt_device_characteristics,
-	crypt_shm_map,
-	crypt_shm_lock,
-	crypt_shm_barrier,
-	crypt_shm_unmap,
-	NULL,
-	NULL,
+    2,
+    crypt_close,
+    crypt_read,
+    crypt_write,
+    crypt_truncate,
+    crypt_sync,
+    crypt_file_size,
+    crypt_lock,
+    crypt_unlock,
+    crypt_check_reserved_lock,
+    crypt_file_control,
+    crypt_sector_size,
+    crypt_device_characteristics,
+    crypt_shm_map,
+    crypt_shm_lock,
+    crypt_shm_barrier,
+    crypt_shm_unmap,
+    NULL,
+    NULL,
 };
 
 /* ---- vfs methods ---- */
@@ -663,10 +661,9 @@ static const sqlite3_io_methods crypt_io = {
 static int crypt_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *file,
 		      int flags, int *out_flags)
 {
-	static const int refused = SQLITE_OPEN_TEMP_DB |
-				   SQLITE_OPEN_TEMP_JOURNAL |
-				   SQLITE_OPEN_TRANSIENT_DB |
-				   SQLITE_OPEN_SUBJOURNAL;
+	static const int refused =
+	    SQLITE_OPEN_TEMP_DB | SQLITE_OPEN_TEMP_JOURNAL |
+	    SQLITE_OPEN_TRANSIENT_DB | SQLITE_OPEN_SUBJOURNAL;
 	tsm_vfs *v = vfs->pAppData;
 	struct crypt_file *f = (struct crypt_file *)file;
 	int rc;
@@ -709,8 +706,7 @@ static int crypt_delete(sqlite3_vfs *vfs, const char *name, int sync_dir)
 	return v->real->xDelete(v->real, name, sync_dir);
 }
 
-static int crypt_access(sqlite3_vfs *vfs, const char *name, int flags,
-			int *out)
+static int crypt_access(sqlite3_vfs *vfs, const char *name, int flags, int *out)
 {
 	tsm_vfs *v = vfs->pAppData;
 
@@ -807,8 +803,8 @@ int tsm_vfs_create(tsm_vfs **out, const unsigned char key[32],
 		return tsm_error_set(TSM_EINVALID, "unknown cipher %d", cipher);
 	if (cipher == TSM_CIPHER_AES256GCM &&
 	    !crypto_aead_aes256gcm_is_available())
-		return tsm_error_set(TSM_EINVALID,
-				     "aes-256-gcm is not available on this cpu");
+		return tsm_error_set(
+		    TSM_EINVALID, "aes-256-gcm is not available on this cpu");
 	v = calloc(1, sizeof(*v));
 	if (v == NULL)
 		return tsm_error_set(TSM_ENOMEM, "out of memory");
@@ -895,8 +891,7 @@ void tsm_vfs_clear_failure(tsm_vfs *vfs)
 	vfs->failed = 0;
 }
 
-int tsm_vfs_message(const tsm_vfs *v, const char *file, char *buf,
-		    size_t size)
+int tsm_vfs_message(const tsm_vfs *v, const char *file, char *buf, size_t size)
 {
 	if (!v->failed)
 		return 0;
@@ -929,8 +924,8 @@ int tsm_vfs_describe(sqlite3 *db, char *buf, size_t size)
 	const char *file;
 
 	if (db == NULL ||
-	    sqlite3_file_control(db, "main", SQLITE_FCNTL_VFS_POINTER,
-				 &vfs) != SQLITE_OK ||
+	    sqlite3_file_control(db, "main", SQLITE_FCNTL_VFS_POINTER, &vfs) !=
+		SQLITE_OK ||
 	    vfs == NULL || vfs->xOpen != crypt_open)
 		return 0;
 	file = sqlite3_db_filename(db, "main");

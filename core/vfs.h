@@ -1,6 +1,7 @@
 /* core/vfs.h — the page-sealing SQLite VFS shim: one registered sqlite3_vfs per
  * open store, sealing every page of the database, its rollback journal and its
- * WAL with an AEAD whose associated data binds the store id and the location. */
+ * WAL with an AEAD whose associated data binds the store id and the location.
+ */
 #ifndef TSM_CORE_VFS_H
 #define TSM_CORE_VFS_H
 
@@ -15,7 +16,7 @@ typedef struct tsm_vfs tsm_vfs;
 enum {
 	TSM_VFS_MAIN = 1,    /* the database file: location = page number */
 	TSM_VFS_JOURNAL = 2, /* rollback journal: location = byte offset */
-	TSM_VFS_WAL = 3      /* write-ahead log: location = frame index */
+	TSM_VFS_WAL = 3	     /* write-ahead log: location = frame index */
 };
 
 /* Creates a crypto context for the 32-byte key and 16-byte database id using

@@ -35,24 +35,24 @@ struct cfg {
 
 static const char PASS[] = "bench passphrase";
 
-static const char *const surname[] = {"Wang", "Li",  "Zhang", "Liu", "Chen",
+static const char *const surname[] = {"Wang", "Li",   "Zhang", "Liu",  "Chen",
 				      "Yang", "Zhao", "Huang", "Zhou", "Wu",
-				      "Xu",   "Sun", "Hu",    "Zhu", "Gao",
-				      "Lin",  "He",  "Guo",   "Ma",  "Luo"};
-static const char *const given[] = {"Wei", "Fang", "Na",  "Min",  "Jing",
-				    "Lei", "Qiang", "Jun", "Yang", "Yan",
-				    "Jie", "Tao", "Ming", "Chao", "Xiu",
-				    "Hui", "Hong", "Ping", "Gang", "Lan"};
+				      "Xu",   "Sun",  "Hu",    "Zhu",  "Gao",
+				      "Lin",  "He",   "Guo",   "Ma",   "Luo"};
+static const char *const given[] = {"Wei", "Fang",  "Na",   "Min",  "Jing",
+				    "Lei", "Qiang", "Jun",  "Yang", "Yan",
+				    "Jie", "Tao",   "Ming", "Chao", "Xiu",
+				    "Hui", "Hong",  "Ping", "Gang", "Lan"};
 static const char *const word[] = {
-	"asked",    "about",   "contract", "review",  "fees",     "callback",
-	"next",     "week",    "manager",  "needs",   "quote",    "for",
-	"labour",   "dispute", "company",  "lawyer",  "meeting",  "busy",
-	"interest", "in",      "annual",   "retainer", "send",    "brochure",
-	"by",       "email",   "follow",   "up",      "Thursday", "morning"};
-static const char *const industry[] = {"retail", "logistics", "software",
-				       "food", "construction", "education"};
-static const char *const region[] = {"Beijing", "Shanghai", "Shenzhen",
-				     "Hangzhou", "Chengdu", "Wuhan"};
+    "asked",	"about",   "contract", "review",   "fees",     "callback",
+    "next",	"week",	   "manager",  "needs",	   "quote",    "for",
+    "labour",	"dispute", "company",  "lawyer",   "meeting",  "busy",
+    "interest", "in",	   "annual",   "retainer", "send",     "brochure",
+    "by",	"email",   "follow",   "up",	   "Thursday", "morning"};
+static const char *const industry[] = {"retail", "logistics",	 "software",
+				       "food",	 "construction", "education"};
+static const char *const region[] = {"Beijing",	 "Shanghai", "Shenzhen",
+				     "Hangzhou", "Chengdu",  "Wuhan"};
 
 /* xorshift64*: the same sequence on every run and for every store */
 static uint64_t rng_state;
@@ -162,28 +162,32 @@ static void build(sqlite3 *db, int ncust)
 	char name[64], phone[32], company[64], note[256];
 	int i, ncalls = ncust * 10;
 
-	exec(db, "CREATE TABLE bench_customers ("
-		 " id INTEGER PRIMARY KEY, name TEXT NOT NULL,"
-		 " phone TEXT NOT NULL, company TEXT, industry TEXT,"
-		 " region TEXT, stage INTEGER NOT NULL, owner INTEGER NOT NULL,"
-		 " last_call INTEGER, note TEXT);"
-		 "CREATE TABLE bench_calls ("
-		 " id INTEGER PRIMARY KEY,"
-		 " customer_id INTEGER NOT NULL REFERENCES bench_customers(id),"
-		 " agent INTEGER NOT NULL, at INTEGER NOT NULL,"
-		 " outcome INTEGER NOT NULL, duration INTEGER NOT NULL,"
-		 " note TEXT);"
-		 "CREATE INDEX bench_customers_phone ON bench_customers(phone);"
-		 "CREATE INDEX bench_customers_owner ON bench_customers(owner, stage);"
-		 "CREATE INDEX bench_calls_customer ON bench_calls(customer_id, at);"
-		 "CREATE INDEX bench_calls_agent ON bench_calls(agent, at)");
-	ic = prep(db, "INSERT INTO bench_customers VALUES (?,?,?,?,?,?,?,?,NULL,?)");
+	exec(
+	    db,
+	    "CREATE TABLE bench_customers ("
+	    " id INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+	    " phone TEXT NOT NULL, company TEXT, industry TEXT,"
+	    " region TEXT, stage INTEGER NOT NULL, owner INTEGER NOT NULL,"
+	    " last_call INTEGER, note TEXT);"
+	    "CREATE TABLE bench_calls ("
+	    " id INTEGER PRIMARY KEY,"
+	    " customer_id INTEGER NOT NULL REFERENCES bench_customers(id),"
+	    " agent INTEGER NOT NULL, at INTEGER NOT NULL,"
+	    " outcome INTEGER NOT NULL, duration INTEGER NOT NULL,"
+	    " note TEXT);"
+	    "CREATE INDEX bench_customers_phone ON bench_customers(phone);"
+	    "CREATE INDEX bench_customers_owner ON bench_customers(owner, "
+	    "stage);"
+	    "CREATE INDEX bench_calls_customer ON bench_calls(customer_id, at);"
+	    "CREATE INDEX bench_calls_agent ON bench_calls(agent, at)");
+	ic = prep(
+	    db, "INSERT INTO bench_customers VALUES (?,?,?,?,?,?,?,?,NULL,?)");
 	il = prep(db, "INSERT INTO bench_calls VALUES (?,?,?,?,?,?,?)");
 	rng_seed(42);
 	exec(db, "BEGIN");
 	for (i = 1; i <= ncust; i++) {
-		snprintf(name, sizeof(name), "%s %s",
-			 surname[rnd(20)], given[rnd(20)]);
+		snprintf(name, sizeof(name), "%s %s", surname[rnd(20)],
+			 given[rnd(20)]);
 		phone_of(phone, sizeof(phone), i);
 		snprintf(company, sizeof(company), "%s %s Trading Co.",
 			 region[rnd(6)], given[rnd(20)]);
@@ -210,9 +214,8 @@ static void build(sqlite3 *db, int ncust)
 		sqlite3_bind_int(il, 1, i);
 		sqlite3_bind_int(il, 2, cust);
 		sqlite3_bind_int(il, 3, cust % N_AGENTS);
-		sqlite3_bind_int64(il, 4,
-				   T0 + (long long)i * SPAN_DAYS * DAY_MS /
-						ncalls);
+		sqlite3_bind_int64(
+		    il, 4, T0 + (long long)i * SPAN_DAYS * DAY_MS / ncalls);
 		sqlite3_bind_int(il, 5, (int)rnd(11));
 		sqlite3_bind_int(il, 6, (int)rnd(600));
 		sqlite3_bind_text(il, 7, note, -1, SQLITE_TRANSIENT);
@@ -228,26 +231,29 @@ static void build(sqlite3 *db, int ncust)
 }
 
 /* The agent's day: a fixed mix driven by a fixed seed. 80% of the work is
- * on the agent's own list (bench_customers with owner ME), the rest anywhere. */
-static void day(sqlite3 *db, int ncust, int nops, long *misses,
-		long *writes)
+ * on the agent's own list (bench_customers with owner ME), the rest anywhere.
+ */
+static void day(sqlite3 *db, int ncust, int nops, long *misses, long *writes)
 {
 	sqlite3_stmt *by_id, *by_phone, *history, *by_stage, *report, *log,
-		*touch;
+	    *touch;
 	int i, cur, hit, hiw, op;
 	char phone[32], note[256];
 
 	by_id = prep(db, "SELECT * FROM bench_customers WHERE id = ?");
 	by_phone = prep(db, "SELECT id, name, stage FROM bench_customers "
 			    "WHERE phone = ?");
-	history = prep(db, "SELECT at, outcome, duration, note FROM bench_calls "
-			   "WHERE customer_id = ? ORDER BY at DESC LIMIT 20");
-	by_stage = prep(db, "SELECT id, name, phone, last_call FROM bench_customers "
-			    "WHERE owner = ? AND stage = ? ORDER BY id "
-			    "LIMIT 50");
-	report = prep(db, "SELECT outcome, count(*), sum(duration) FROM bench_calls "
-			  "WHERE agent = ? AND at BETWEEN ? AND ? "
-			  "GROUP BY outcome");
+	history =
+	    prep(db, "SELECT at, outcome, duration, note FROM bench_calls "
+		     "WHERE customer_id = ? ORDER BY at DESC LIMIT 20");
+	by_stage =
+	    prep(db, "SELECT id, name, phone, last_call FROM bench_customers "
+		     "WHERE owner = ? AND stage = ? ORDER BY id "
+		     "LIMIT 50");
+	report =
+	    prep(db, "SELECT outcome, count(*), sum(duration) FROM bench_calls "
+		     "WHERE agent = ? AND at BETWEEN ? AND ? "
+		     "GROUP BY outcome");
 	log = prep(db, "INSERT INTO bench_calls(customer_id, agent, at, "
 		       "outcome, duration, note) VALUES (?,?,?,?,?,?)");
 	touch = prep(db, "UPDATE bench_customers SET stage = ?, last_call = ? "
@@ -257,8 +263,8 @@ static void day(sqlite3 *db, int ncust, int nops, long *misses,
 	rng_seed(7);
 	for (i = 0; i < nops; i++) {
 		/* one of the agent's own bench_customers, or anyone */
-		int mine = ME + N_AGENTS * (int)rnd((uint32_t)(ncust /
-							       N_AGENTS));
+		int mine =
+		    ME + N_AGENTS * (int)rnd((uint32_t)(ncust / N_AGENTS));
 		int anyone = 1 + (int)rnd((uint32_t)ncust);
 		int cust = rnd(10) < 8 ? (mine ? mine : ME) : anyone;
 		long long at = T0 + (long long)rnd(SPAN_DAYS) * DAY_MS;
@@ -331,7 +337,7 @@ static void set_cache(sqlite3 *db)
 static void page_cost(int cipher, double *seal_us, double *open_us)
 {
 	unsigned char key[32], id[16], page[TSM_PAGE_SIZE],
-		sealed[TSM_PAGE_SIZE];
+	    sealed[TSM_PAGE_SIZE];
 	const int n = 20000;
 	tsm_vfs *v;
 	double t;
@@ -373,8 +379,8 @@ static void run_cfg(struct cfg *c, int i, int ncust, int nops, int first)
 		die("remove old store");
 	o.kdf = TSM_KDF_INTERACTIVE;
 	o.plaintext = i == CFG_PLAIN;
-	o.cipher = i == CFG_AES ? TSM_CIPHER_AES256GCM
-				: TSM_CIPHER_XCHACHA20POLY1305;
+	o.cipher =
+	    i == CFG_AES ? TSM_CIPHER_AES256GCM : TSM_CIPHER_XCHACHA20POLY1305;
 	if (tsm_store_create(&s, c->dir, PASS, sizeof(PASS) - 1, &o) < 0)
 		die("create");
 	set_cache(tsm_store_db(s));
@@ -460,8 +466,7 @@ int main(int argc, char **argv)
 				run_cfg(&cfg[i], i, ncust, nops, r == 0);
 
 	printf("\n%-18s %9s %9s %9s %9s %11s %11s\n", "store", "build s",
-	       "build cpu", "day s", "day cpu", "pages read",
-	       "pages wrtn");
+	       "build cpu", "day s", "day cpu", "pages read", "pages wrtn");
 	for (i = 0; i < N_CFG; i++) {
 		if (!cfg[i].on)
 			continue;

@@ -36,8 +36,7 @@ static const char *fresh_dir(const char *tag)
 	return dirbuf;
 }
 
-static void path_in(char *out, size_t size, const char *dir,
-		    const char *name)
+static void path_in(char *out, size_t size, const char *dir, const char *name)
 {
 	snprintf(out, size, "%s/%s", dir, name);
 }
@@ -84,9 +83,8 @@ static int query_int(tsm_store *s, const char *sql)
 	sqlite3_stmt *st;
 	int n = -1;
 
-	assert_int_equal(sqlite3_prepare_v2(tsm_store_db(s), sql, -1, &st,
-					    NULL),
-			 SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_prepare_v2(tsm_store_db(s), sql, -1, &st, NULL), SQLITE_OK);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
@@ -101,12 +99,12 @@ static void insert_rows(tsm_store *s, const char *prefix, int first, int n)
 	char name[128];
 	int i;
 
-	assert_int_equal(sqlite3_prepare_v2(
-				 tsm_store_db(s),
-				 "INSERT INTO t(id, name, pad) VALUES (?, ?, "
-				 "zeroblob(300))",
-				 -1, &st, NULL),
-			 SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_prepare_v2(tsm_store_db(s),
+			       "INSERT INTO t(id, name, pad) VALUES (?, ?, "
+			       "zeroblob(300))",
+			       -1, &st, NULL),
+	    SQLITE_OK);
 	for (i = first; i < first + n; i++) {
 		snprintf(name, sizeof(name), "%s-%06d", prefix, i);
 		sqlite3_bind_int(st, 1, i);
@@ -190,8 +188,8 @@ static void create_table(tsm_store *s)
 static void round_trip(int journal, int cipher)
 {
 	tsm_store_options o = TSM_STORE_OPTIONS_INIT;
-	const char *dir = fresh_dir(journal == TSM_JOURNAL_WAL ? "rt-wal"
-								: "rt-delete");
+	const char *dir =
+	    fresh_dir(journal == TSM_JOURNAL_WAL ? "rt-wal" : "rt-delete");
 	char id[33];
 	tsm_store *s;
 	tsm_key *k;
@@ -279,16 +277,22 @@ static void test_round_trip_aes(void **state)
  * snapshots tsm.db, -wal and -journal while the transaction is open. Then
  * commits and, with checkpoints off, snapshots the WAL again. found[i] says
  * whether CANARY or CANARY2 occurred in snapshot i. */
-enum { SNAP_DB, SNAP_WAL, SNAP_JOURNAL, SNAP_WAL_COMMITTED, SNAP_DB_END,
-       N_SNAP };
+enum {
+	SNAP_DB,
+	SNAP_WAL,
+	SNAP_JOURNAL,
+	SNAP_WAL_COMMITTED,
+	SNAP_DB_END,
+	N_SNAP
+};
 
 static void capture(const char *dir, int journal, int plaintext,
 		    int found[N_SNAP], int present[N_SNAP])
 {
 	static const char *const names[N_SNAP] = {
-		TSM_STORE_DBFILE, TSM_STORE_DBFILE "-wal",
-		TSM_STORE_DBFILE "-journal", TSM_STORE_DBFILE "-wal",
-		TSM_STORE_DBFILE};
+	    TSM_STORE_DBFILE, TSM_STORE_DBFILE "-wal",
+	    TSM_STORE_DBFILE "-journal", TSM_STORE_DBFILE "-wal",
+	    TSM_STORE_DBFILE};
 	tsm_store *s = make_store(dir, journal, plaintext);
 	unsigned char *buf;
 	size_t len;
@@ -345,13 +349,11 @@ static void test_no_plaintext_journal(void **state)
 	int found[N_SNAP], present[N_SNAP], i;
 
 	(void)state;
-	capture(fresh_dir("plain-jrnl"), TSM_JOURNAL_DELETE, 1, found,
-		present);
+	capture(fresh_dir("plain-jrnl"), TSM_JOURNAL_DELETE, 1, found, present);
 	assert_true(found[SNAP_JOURNAL]);
 	assert_true(found[SNAP_DB]);
 
-	capture(fresh_dir("crypt-jrnl"), TSM_JOURNAL_DELETE, 0, found,
-		present);
+	capture(fresh_dir("crypt-jrnl"), TSM_JOURNAL_DELETE, 0, found, present);
 	assert_true(present[SNAP_DB]);
 	assert_true(present[SNAP_JOURNAL]);
 	for (i = 0; i < N_SNAP; i++)
@@ -384,8 +386,7 @@ static void test_wrong_passphrase(void **state)
 	assert_int_equal(tsm_error_last()->code, TSM_EAUTH);
 	assert_string_equal(tsm_error_last()->message, "wrong passphrase");
 	/* one character short of the right one */
-	assert_int_equal(tsm_key_unwrap(&k, dir, PASS, PASSLEN - 1),
-			 TSM_EAUTH);
+	assert_int_equal(tsm_key_unwrap(&k, dir, PASS, PASSLEN - 1), TSM_EAUTH);
 
 	/* a raw key of the right store id but wrong bytes */
 	assert_int_equal(tsm_key_unwrap(&k, dir, PASS, PASSLEN), 0);
@@ -393,9 +394,8 @@ static void test_wrong_passphrase(void **state)
 	{
 		tsm_key *bad;
 
-		assert_int_equal(tsm_key_from_bytes(&bad, raw,
-						    tsm_key_id_bytes(k)),
-				 0);
+		assert_int_equal(
+		    tsm_key_from_bytes(&bad, raw, tsm_key_id_bytes(k)), 0);
 		assert_int_equal(tsm_store_open(&s, dir, bad), TSM_EAUTH);
 		assert_null(s);
 		tsm_key_free(bad);
@@ -593,8 +593,7 @@ static void test_missing_and_existing(void **state)
 	(void)state;
 	snprintf(sub, sizeof(sub), "%s/a/b/store", dir);
 	assert_false(tsm_store_exists(sub));
-	assert_int_equal(tsm_key_unwrap(&k, sub, PASS, PASSLEN),
-			 TSM_ENOTFOUND);
+	assert_int_equal(tsm_key_unwrap(&k, sub, PASS, PASSLEN), TSM_ENOTFOUND);
 	assert_non_null(strstr(tsm_error_last()->message, "no store in"));
 	assert_int_equal(tsm_store_open_plaintext(&s, sub), TSM_ENOTFOUND);
 	assert_int_equal(tsm_store_id(id, sub), TSM_ENOTFOUND);
@@ -727,19 +726,19 @@ static void test_plaintext_and_transactions(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_round_trip_wal),
-		cmocka_unit_test(test_round_trip_delete),
-		cmocka_unit_test(test_round_trip_aes),
-		cmocka_unit_test(test_no_plaintext_wal),
-		cmocka_unit_test(test_no_plaintext_journal),
-		cmocka_unit_test(test_wrong_passphrase),
-		cmocka_unit_test(test_key_from_other_store),
-		cmocka_unit_test(test_passwd),
-		cmocka_unit_test(test_vacuum),
-		cmocka_unit_test(test_big_sort_in_memory),
-		cmocka_unit_test(test_missing_and_existing),
-		cmocka_unit_test(test_two_connections),
-		cmocka_unit_test(test_plaintext_and_transactions),
+	    cmocka_unit_test(test_round_trip_wal),
+	    cmocka_unit_test(test_round_trip_delete),
+	    cmocka_unit_test(test_round_trip_aes),
+	    cmocka_unit_test(test_no_plaintext_wal),
+	    cmocka_unit_test(test_no_plaintext_journal),
+	    cmocka_unit_test(test_wrong_passphrase),
+	    cmocka_unit_test(test_key_from_other_store),
+	    cmocka_unit_test(test_passwd),
+	    cmocka_unit_test(test_vacuum),
+	    cmocka_unit_test(test_big_sort_in_memory),
+	    cmocka_unit_test(test_missing_and_existing),
+	    cmocka_unit_test(test_two_connections),
+	    cmocka_unit_test(test_plaintext_and_transactions),
 	};
 
 	if (tsm_init() < 0)

@@ -38,8 +38,7 @@ static const char *fresh_dir(const char *tag)
 	return dirbuf;
 }
 
-static void path_in(char *out, size_t size, const char *dir,
-		    const char *name)
+static void path_in(char *out, size_t size, const char *dir, const char *name)
 {
 	snprintf(out, size, "%s/%s", dir, name);
 }
@@ -140,8 +139,7 @@ static void small_store(const char *dir)
 	tsm_store_free(s);
 }
 
-static void write_file(const char *path, const unsigned char *buf,
-		       size_t len)
+static void write_file(const char *path, const unsigned char *buf, size_t len)
 {
 	FILE *f = fopen(path, "wb");
 
@@ -194,9 +192,8 @@ static void expect_damage(const char *work, const tsm_key *key,
 	if (!named)
 		fail_msg("message does not name page %u: %s", want[0],
 			 tsm_error_last()->message);
-	assert_non_null(
-		strstr(tsm_error_last()->message,
-		       "failed authentication (tampered or corrupt)"));
+	assert_non_null(strstr(tsm_error_last()->message,
+			       "failed authentication (tampered or corrupt)"));
 }
 
 static void test_flip_every_page(void **state)
@@ -372,8 +369,7 @@ static void test_wal_frame_tampered(void **state)
 
 /* ---- a writer killed mid-transaction ---- */
 
-static void child_writer(const char *dir, const tsm_key *k, int journal,
-			 int fd)
+static void child_writer(const char *dir, const tsm_key *k, int journal, int fd)
 {
 	tsm_store *s = NULL;
 	sqlite3 *db;
@@ -411,8 +407,8 @@ static void child_writer(const char *dir, const tsm_key *k, int journal,
 
 static void crash(int journal)
 {
-	const char *dir = fresh_dir(journal == TSM_JOURNAL_WAL ? "kill-wal"
-								: "kill-jrnl");
+	const char *dir =
+	    fresh_dir(journal == TSM_JOURNAL_WAL ? "kill-wal" : "kill-jrnl");
 	char path[4200];
 	tsm_store *s = make_store(dir, journal);
 	int fds[2], status, n;
@@ -540,11 +536,11 @@ static sqlite3 *raw_open(const char *path, tsm_vfs *v)
 {
 	sqlite3 *db = NULL;
 
-	assert_int_equal(sqlite3_open_v2(path, &db,
-					 SQLITE_OPEN_READWRITE |
-						 SQLITE_OPEN_CREATE,
-					 tsm_vfs_name(v)),
-			 SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_open_v2(path, &db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+			    tsm_vfs_name(v)),
+	    SQLITE_OK);
 	sqlite3_extended_result_codes(db, 1);
 	return db;
 }
@@ -562,21 +558,20 @@ static void test_temp_files_refused(void **state)
 	(void)state;
 	randombytes_buf(key, sizeof(key));
 	randombytes_buf(id, sizeof(id));
-	assert_int_equal(tsm_vfs_create(&v, key, id,
-					TSM_CIPHER_XCHACHA20POLY1305),
-			 0);
+	assert_int_equal(
+	    tsm_vfs_create(&v, key, id, TSM_CIPHER_XCHACHA20POLY1305), 0);
 	path_in(path, sizeof(path), dir, "raw.db");
 	db = raw_open(path, v);
 	exec_ok(db, "PRAGMA page_size=4096");
-	assert_int_equal(sqlite3_file_control(db, "main",
-					      SQLITE_FCNTL_RESERVE_BYTES,
-					      &reserve),
+	assert_int_equal(sqlite3_file_control(
+			     db, "main", SQLITE_FCNTL_RESERVE_BYTES, &reserve),
 			 SQLITE_OK);
-	exec_ok(db, "PRAGMA temp_store=FILE; PRAGMA cache_size=10;"
-		    "CREATE TABLE big(k TEXT, v BLOB);"
-		    "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM "
-		    "c WHERE i < 20000) INSERT INTO big SELECT "
-		    "hex(randomblob(16)), zeroblob(200) FROM c");
+	exec_ok(db,
+		"PRAGMA temp_store=FILE; PRAGMA cache_size=10;"
+		"CREATE TABLE big(k TEXT, v BLOB);"
+		"WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM "
+		"c WHERE i < 20000) INSERT INTO big SELECT "
+		"hex(randomblob(16)), zeroblob(200) FROM c");
 	/* A sort far bigger than the cache wants a temp file: refused. */
 	assert_int_equal(sqlite3_prepare_v2(db,
 					    "SELECT k FROM big ORDER BY k, v",
@@ -614,9 +609,8 @@ static void test_page1_geometry_enforced(void **state)
 	(void)state;
 	randombytes_buf(key, sizeof(key));
 	randombytes_buf(id, sizeof(id));
-	assert_int_equal(tsm_vfs_create(&v, key, id,
-					TSM_CIPHER_XCHACHA20POLY1305),
-			 0);
+	assert_int_equal(
+	    tsm_vfs_create(&v, key, id, TSM_CIPHER_XCHACHA20POLY1305), 0);
 	path_in(path, sizeof(path), dir, "raw.db");
 	db = raw_open(path, v);
 	/* no reserved bytes: the first write of page 1 is refused */
@@ -634,7 +628,7 @@ static void test_page1_geometry_enforced(void **state)
 static void test_seal_open(void **state)
 {
 	unsigned char key[32], id[16], id2[16], page[TSM_PAGE_SIZE],
-		orig[TSM_PAGE_SIZE], zero[TSM_PAGE_SIZE];
+	    orig[TSM_PAGE_SIZE], zero[TSM_PAGE_SIZE];
 	tsm_vfs *v, *w, *g;
 	int cipher;
 
@@ -690,8 +684,8 @@ static void test_seal_open(void **state)
 		/* the same key under the other cipher */
 		if (crypto_aead_aes256gcm_is_available()) {
 			int other = cipher == TSM_CIPHER_AES256GCM
-					    ? TSM_CIPHER_XCHACHA20POLY1305
-					    : TSM_CIPHER_AES256GCM;
+					? TSM_CIPHER_XCHACHA20POLY1305
+					: TSM_CIPHER_AES256GCM;
 
 			assert_int_equal(tsm_vfs_create(&g, key, id, other), 0);
 			memcpy(page, orig, sizeof(page));
@@ -708,18 +702,18 @@ static void test_seal_open(void **state)
 				memcpy(page, orig, sizeof(page));
 				tsm_vfs_seal(v, page, TSM_VFS_MAIN, 7);
 				page[i] ^= 0x80;
-				assert_int_equal(tsm_vfs_open(v, page,
-							      TSM_VFS_MAIN, 7),
-						 TSM_ECORRUPT);
+				assert_int_equal(
+				    tsm_vfs_open(v, page, TSM_VFS_MAIN, 7),
+				    TSM_ECORRUPT);
 			}
 			for (i = TSM_PAGE_SIZE - TSM_PAGE_RESERVE;
 			     i < TSM_PAGE_SIZE; i++) {
 				memcpy(page, orig, sizeof(page));
 				tsm_vfs_seal(v, page, TSM_VFS_MAIN, 7);
 				page[i] ^= 0x01;
-				assert_int_equal(tsm_vfs_open(v, page,
-							      TSM_VFS_MAIN, 7),
-						 TSM_ECORRUPT);
+				assert_int_equal(
+				    tsm_vfs_open(v, page, TSM_VFS_MAIN, 7),
+				    TSM_ECORRUPT);
 			}
 		}
 		tsm_vfs_free(v);
@@ -732,7 +726,7 @@ static void test_seal_open(void **state)
 static void test_nonces_after_fork(void **state)
 {
 	unsigned char key[32], id[16], mine[TSM_PAGE_SIZE],
-		theirs[TSM_PAGE_SIZE];
+	    theirs[TSM_PAGE_SIZE];
 	int fds[2], status;
 	tsm_vfs *v;
 	pid_t pid;
@@ -740,9 +734,8 @@ static void test_nonces_after_fork(void **state)
 	(void)state;
 	randombytes_buf(key, sizeof(key));
 	randombytes_buf(id, sizeof(id));
-	assert_int_equal(tsm_vfs_create(&v, key, id,
-					TSM_CIPHER_XCHACHA20POLY1305),
-			 0);
+	assert_int_equal(
+	    tsm_vfs_create(&v, key, id, TSM_CIPHER_XCHACHA20POLY1305), 0);
 	memset(mine, 0, sizeof(mine));
 	tsm_vfs_seal(v, mine, TSM_VFS_MAIN, 1); /* the generator is seeded */
 	assert_int_equal(pipe(fds), 0);
@@ -753,8 +746,8 @@ static void test_nonces_after_fork(void **state)
 		tsm_vfs_seal(v, theirs, TSM_VFS_MAIN, 2);
 		_exit(write(fds[1], theirs + TSM_PAGE_SIZE - TSM_PAGE_RESERVE,
 			    24) == 24
-			      ? 0
-			      : 1);
+			  ? 0
+			  : 1);
 	}
 	close(fds[1]);
 	memset(mine, 0, sizeof(mine));
@@ -763,24 +756,24 @@ static void test_nonces_after_fork(void **state)
 	close(fds[0]);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	assert_memory_not_equal(mine + TSM_PAGE_SIZE - TSM_PAGE_RESERVE,
-				theirs, 24);
+	assert_memory_not_equal(mine + TSM_PAGE_SIZE - TSM_PAGE_RESERVE, theirs,
+				24);
 	tsm_vfs_free(v);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_seal_open),
-		cmocka_unit_test(test_nonces_after_fork),
-		cmocka_unit_test(test_flip_every_page),
-		cmocka_unit_test(test_swapped_zeroed_and_foreign_pages),
-		cmocka_unit_test(test_wal_frame_tampered),
-		cmocka_unit_test(test_wal_damaged_tail),
-		cmocka_unit_test(test_kill_wal),
-		cmocka_unit_test(test_kill_rollback_journal),
-		cmocka_unit_test(test_temp_files_refused),
-		cmocka_unit_test(test_page1_geometry_enforced),
+	    cmocka_unit_test(test_seal_open),
+	    cmocka_unit_test(test_nonces_after_fork),
+	    cmocka_unit_test(test_flip_every_page),
+	    cmocka_unit_test(test_swapped_zeroed_and_foreign_pages),
+	    cmocka_unit_test(test_wal_frame_tampered),
+	    cmocka_unit_test(test_wal_damaged_tail),
+	    cmocka_unit_test(test_kill_wal),
+	    cmocka_unit_test(test_kill_rollback_journal),
+	    cmocka_unit_test(test_temp_files_refused),
+	    cmocka_unit_test(test_page1_geometry_enforced),
 	};
 
 	if (tsm_init() < 0)
