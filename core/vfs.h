@@ -9,7 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* One store's crypto context and the sqlite3_vfs registered for it. */
+/* One store's crypto context and the sqlite3_vfs registered for it. It serves
+ * one connection (the store's): its failure record and nonce generator are
+ * not locked, and an ATTACHed database would share its page locations, so
+ * open nothing else through it. */
 typedef struct tsm_vfs tsm_vfs;
 
 /* Which file a sealed page lives in; bound into the associated data. */
