@@ -8,10 +8,19 @@
 #include <string.h>
 
 extern const struct cli_cmd cmd_help;
+extern const struct cli_cmd cmd_init, cmd_unlock, cmd_lock, cmd_passwd,
+	cmd_status, cmd_check;
 
 /* The command table, in the order `tsm --help` lists them. */
 const struct cli_cmd *const cli_commands[] = {
-	&cmd_help, NULL,
+	&cmd_init,
+	&cmd_unlock,
+	&cmd_lock,
+	&cmd_passwd,
+	&cmd_status,
+	&cmd_check,
+	&cmd_help,
+	NULL,
 };
 
 static const struct cli_cmd *find_command(const char *name)
