@@ -12,11 +12,13 @@ static const struct {
 	const char *sql;
 } counted[] = {
     {"ops", "SELECT count(*) FROM ops"},
+    {"members", "SELECT count(*) FROM members"},
     {"customers", "SELECT count(*) FROM customers"},
     {"calls", "SELECT count(*) FROM calls"},
     {"followups", "SELECT count(*) FROM followups"},
     {"orders", "SELECT count(*) FROM orders"},
-    {"reviews", "SELECT count(*) FROM reviews"},
+    {"dnc_list", "SELECT count(*) FROM dnc_list"},
+    {"review", "SELECT count(*) FROM review"},
 };
 
 #define N_COUNTED (sizeof(counted) / sizeof(counted[0]))
