@@ -4,6 +4,10 @@
 # replace, stale socket), passwd and status --json.
 set -eu
 : "${TSM:?set TSM to the tsm binary}"
+command -v jq >/dev/null || {
+	echo "a_store: jq is required (scripts/deps.sh installs it)" >&2
+	exit 1
+}
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tsm-a-store.XXXXXX")
 pids=""
