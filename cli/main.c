@@ -10,6 +10,7 @@
 extern const struct cli_cmd cmd_help;
 extern const struct cli_cmd cmd_init, cmd_unlock, cmd_lock, cmd_passwd,
 	cmd_status, cmd_check;
+extern const struct cli_cmd cmd_script, cmd_order, cmd_product;
 
 /* The command table, in the order `tsm --help` lists them. */
 const struct cli_cmd *const cli_commands[] = {
@@ -19,6 +20,9 @@ const struct cli_cmd *const cli_commands[] = {
 	&cmd_passwd,
 	&cmd_status,
 	&cmd_check,
+	&cmd_script,
+	&cmd_order,
+	&cmd_product,
 	&cmd_help,
 	NULL,
 };

@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char YEN[] = "\xc2\xa5";           /* ¥ U+00A5 */
-static const char YEN_FULL[] = "\xef\xbf\xa5";  /* ￥ U+FFE5 */
-static const char YUAN[] = "\xe5\x85\x83";      /* 元 */
+static const char YEN[] = "\xc2\xa5";	       /* ¥ U+00A5 */
+static const char YEN_FULL[] = "\xef\xbf\xa5"; /* ￥ U+FFE5 */
+static const char YUAN[] = "\xe5\x85\x83";     /* 元 */
 
 static int is_digit(char c)
 {
@@ -76,9 +76,10 @@ int tsm_money_parse_yuan(int64_t *fen, const char *text)
 	/* The integer part: digits, optionally grouped by commas. */
 	for (; p < end && *p != '.'; p++) {
 		if (*p == ',') {
-			if (ndigits == 0 || (seen_comma ? group != 3
-							 : group > 3))
-				return bad(text, "misplaced thousands separator");
+			if (ndigits == 0 ||
+			    (seen_comma ? group != 3 : group > 3))
+				return bad(text,
+					   "misplaced thousands separator");
 			seen_comma = 1;
 			group = 0;
 			continue;

@@ -186,12 +186,12 @@ struct builtin_product {
 };
 
 static const struct builtin_product builtin_products[] = {
-	{"compliance-audit", "Compliance audit", "合規審查", 0},
-	{"contract-review", "Contract review", "合同審查", 0},
-	{"ip-registration", "IP registration", "知識產權登記", 0},
-	{"labor-dispute", "Labor dispute", "勞動爭議", 0},
-	{"litigation", "Litigation", "訴訟代理", 0},
-	{"retainer", "Legal retainer", "法律顧問", 12},
+    {"compliance-audit", "Compliance audit", "合規審查", 0},
+    {"contract-review", "Contract review", "合同審查", 0},
+    {"ip-registration", "IP registration", "知識產權登記", 0},
+    {"labor-dispute", "Labor dispute", "勞動爭議", 0},
+    {"litigation", "Litigation", "訴訟代理", 0},
+    {"retainer", "Legal retainer", "法律顧問", 12},
 };
 
 #define NBUILTIN_PRODUCTS                                                      \
@@ -341,9 +341,9 @@ static int products_all(tsm_product **out, size_t *n, tsm_store *store)
 				goto done;
 			}
 		}
-		err = product_field(
-			cur, (const char *)sqlite3_column_text(st, 1),
-			(const char *)sqlite3_column_text(st, 2));
+		err =
+		    product_field(cur, (const char *)sqlite3_column_text(st, 1),
+				  (const char *)sqlite3_column_text(st, 2));
 		if (err < 0)
 			goto done;
 	}
@@ -354,8 +354,8 @@ static int products_all(tsm_product **out, size_t *n, tsm_store *store)
 	/* A team product without a name (a newer tsm's data, say) shows
 	 * its id. */
 	for (i = 0; i < len; i++)
-		if (arr[i].name == NULL && (arr[i].name = dup(arr[i].id)) ==
-						   NULL) {
+		if (arr[i].name == NULL &&
+		    (arr[i].name = dup(arr[i].id)) == NULL) {
 			err = nomem();
 			goto done;
 		}
@@ -542,8 +542,8 @@ static int product_write(tsm_store *store, const char *id, const char *name,
 			goto done;
 		}
 		vals[0] = tsm_jbuf_detach(&b, NULL);
-		specs[0] = (tsm_op_spec){"product", id, "create", NULL,
-					 vals[0]};
+		specs[0] =
+		    (tsm_op_spec){"product", id, "create", NULL, vals[0]};
 		err = tsm_ops_append(NULL, store, specs, 1);
 		goto done;
 	}
@@ -564,8 +564,7 @@ static int product_write(tsm_store *store, const char *id, const char *name,
 	else
 		tsm_jbuf_puts(&b, "null");
 	vals[n] = tsm_jbuf_detach(&b, NULL);
-	specs[n] = (tsm_op_spec){"product", id, "set", "default_term",
-				 vals[n]};
+	specs[n] = (tsm_op_spec){"product", id, "set", "default_term", vals[n]};
 	n++;
 	tsm_jbuf_puts(&b, !has_active || active ? "true" : "false");
 	vals[n] = tsm_jbuf_detach(&b, NULL);
@@ -837,9 +836,9 @@ int tsm_order_op_build(tsm_order_op *out, tsm_store *store,
 	if (o->amount_fen <= 0) {
 		err = tsm_error_set(TSM_EINVALID,
 				    o->amount_fen < 0
-					    ? "amount must not be negative"
-					    : "amount must be greater than "
-					      "zero");
+					? "amount must not be negative"
+					: "amount must be greater than "
+					  "zero");
 		goto done;
 	}
 	if (o->amount_fen > TSM_MONEY_MAX_FEN) {
@@ -906,8 +905,7 @@ int tsm_order_op_build(tsm_order_op *out, tsm_store *store,
 		goto done;
 	}
 	out->value = tsm_jbuf_detach(&b, NULL);
-	out->spec = (tsm_op_spec){"order", out->id, "create", NULL,
-				  out->value};
+	out->spec = (tsm_op_spec){"order", out->id, "create", NULL, out->value};
 	err = 0;
 done:
 	tsm_jbuf_dispose(&b);
@@ -960,13 +958,15 @@ void tsm_order_list_free(tsm_order *o, size_t n)
 }
 
 static const char SQL_ORDERS[] =
-	"SELECT o.id, o.customer, c.name, o.service, o.amount_fen, "
-	"o.term_months, o.start, o.status, o.note, o.created_by, "
-	"o.created_at FROM orders o LEFT JOIN customers c ON c.id = "
-	"o.customer WHERE (?1 IS NULL OR o.customer = ?1) AND (?2 IS NULL "
-	"OR o.created_by = ?2) AND (?3 IS NULL OR o.created_at >= ?3) AND "
-	"(?4 IS NULL OR o.created_at < ?4) AND (?5 OR o.created_by = ?6 OR "
-	"c.owner = ?6 OR c.created_by = ?6) ORDER BY o.created_at, o.id";
+    "SELECT o.id, o.customer, c.name, o.service, o.amount_fen, "
+    "o.term_months, o.start, o.status, o.note, o.created_by, "
+    "o.created_at FROM orders o LEFT JOIN customers c ON c.id = "
+    "o.customer WHERE (?1 IS NULL OR o.customer = ?1) AND (?2 IS NULL "
+    "OR o.created_by = ?2) AND (?3 IS NULL OR o.created_at >= ?3) AND "
+    "(?4 IS NULL OR o.created_at < ?4) AND (?5 OR o.created_by = ?6 OR "
+    "c.owner = ?6 OR c.created_by = ?6) ORDER BY o.created_at, "
+    "(SELECT min(hlc) FROM ops WHERE etype = 'order' AND eid = o.id AND "
+    "action = 'create'), o.id";
 
 static char *col_dup(sqlite3_stmt *st, int i, int *oom)
 {
@@ -998,8 +998,8 @@ int tsm_order_list(tsm_order **out, size_t *n, tsm_store *store,
 	*n = 0;
 	if (filter == NULL)
 		filter = &none;
-	if (filter->from && (err = day_start_ms(&from, filter->from, 0,
-						"from")) < 0)
+	if (filter->from &&
+	    (err = day_start_ms(&from, filter->from, 0, "from")) < 0)
 		return err;
 	if (filter->to && (err = day_start_ms(&to, filter->to, 1, "to")) < 0)
 		return err;
@@ -1058,7 +1058,7 @@ int tsm_order_list(tsm_order **out, size_t *n, tsm_store *store,
 			if (strcmp(ps[i].id, o->service) != 0)
 				continue;
 			o->service_name =
-				dup(ps[i].name_zh ? ps[i].name_zh : ps[i].name);
+			    dup(ps[i].name_zh ? ps[i].name_zh : ps[i].name);
 			if (o->service_name == NULL) {
 				err = nomem();
 				goto done;

@@ -28,6 +28,7 @@ struct builtin_script {
 	size_t n;
 };
 
+/* clang-format off */
 /* The firm's mandated greeting and closing open and end the Chinese
  * default word for word. */
 static const struct builtin_section default_zh[] = {
@@ -134,6 +135,7 @@ static const struct builtin_script builtins[] = {
 };
 
 #define NBUILTINS (sizeof(builtins) / sizeof(builtins[0]))
+/* clang-format on */
 
 static const struct builtin_script *builtin_find(const char *name)
 {
@@ -172,7 +174,7 @@ int tsm_script_name_valid(const char *name)
 #define OBJECTION_NAME_MAX 48
 
 static const char SECTIONS_HELP[] =
-	"sections are opening, needs, pitch, objection:NAME, closing";
+    "sections are opening, needs, pitch, objection:NAME, closing";
 
 /* Nonzero if s (len bytes) is a valid objection name. */
 static int objection_valid(const char *s, size_t len)
@@ -239,10 +241,10 @@ int tsm_script_section_name(char *out, const char *name)
 		len = strlen(rest);
 		if (!objection_valid(rest, len))
 			return tsm_error_set(
-				TSM_EINVALID,
-				"invalid section '%s': an objection's name is "
-				"1 to %d bytes without spaces, '=', '[' or ']'",
-				name, OBJECTION_NAME_MAX);
+			    TSM_EINVALID,
+			    "invalid section '%s': an objection's name is "
+			    "1 to %d bytes without spaces, '=', '[' or ']'",
+			    name, OBJECTION_NAME_MAX);
 		memcpy(out, OBJECTION, strlen(OBJECTION));
 		for (i = 0; i <= len; i++)
 			out[strlen(OBJECTION) + i] = lower(rest[i]);
@@ -418,11 +420,11 @@ static int builtin_copy(tsm_script *out, const struct builtin_script *b)
 /* ---- reading the team's scripts ---- */
 
 static const char SQL_ONE[] =
-	"SELECT section, body, author, updated_at FROM scripts "
-	"WHERE name = ?1";
+    "SELECT section, body, author, updated_at FROM scripts "
+    "WHERE name = ?1";
 static const char SQL_ALL[] =
-	"SELECT name, section, body, author, updated_at FROM scripts "
-	"ORDER BY name";
+    "SELECT name, section, body, author, updated_at FROM scripts "
+    "ORDER BY name";
 
 static const char *col_text(sqlite3_stmt *st, int i)
 {
@@ -439,8 +441,8 @@ static int script_add_row(tsm_script *s, size_t *cap, sqlite3_stmt *st,
 	int64_t at = sqlite3_column_int64(st, base + 3);
 	int err;
 
-	err = section_push(&s->sections, &s->nsections, cap,
-			   col_text(st, base), col_text(st, base + 1));
+	err = section_push(&s->sections, &s->nsections, cap, col_text(st, base),
+			   col_text(st, base + 1));
 	if (err < 0)
 		return err;
 	if (s->author == NULL || at > s->updated_at) {
@@ -569,8 +571,8 @@ int tsm_script_list(tsm_script **out, size_t *n, tsm_store *store)
 			scap = 0;
 			cur->name = dup(col_text(st, 0));
 			if (cur->name == NULL) {
-				err = tsm_error_set(TSM_ENOMEM,
-						    "out of memory");
+				err =
+				    tsm_error_set(TSM_ENOMEM, "out of memory");
 				goto done;
 			}
 		}
@@ -594,8 +596,8 @@ int tsm_script_list(tsm_script **out, size_t *n, tsm_store *store)
 			cap = cap ? cap * 2 : 8;
 			p = realloc(arr, cap * sizeof(*arr));
 			if (p == NULL) {
-				err = tsm_error_set(TSM_ENOMEM,
-						    "out of memory");
+				err =
+				    tsm_error_set(TSM_ENOMEM, "out of memory");
 				goto done;
 			}
 			arr = p;
@@ -653,11 +655,11 @@ static int placeholder_kind(const char *s, size_t len)
 		const char *name;
 		int kind;
 	} known[] = {
-		{"customer.name", PH_CUSTOMER_NAME},
-		{"customer.salutation", PH_CUSTOMER_SALUTATION},
-		{"customer.company", PH_CUSTOMER_COMPANY},
-		{"agent.name", PH_AGENT_NAME},
-		{"company.name", PH_COMPANY_NAME},
+	    {"customer.name", PH_CUSTOMER_NAME},
+	    {"customer.salutation", PH_CUSTOMER_SALUTATION},
+	    {"customer.company", PH_CUSTOMER_COMPANY},
+	    {"agent.name", PH_AGENT_NAME},
+	    {"company.name", PH_COMPANY_NAME},
 	};
 	size_t i;
 
@@ -712,15 +714,15 @@ static const char *salutation(const char *stored, int lang)
 	static const struct {
 		const char *stored, *zh, *en;
 	} titles[] = {
-		{"先生", "先生", "Mr"},   {"mr", "先生", "Mr"},
-		{"mr.", "先生", "Mr"},    {"male", "先生", "Mr"},
-		{"男", "先生", "Mr"},     {"女士", "女士", "Ms"},
-		{"ms", "女士", "Ms"},     {"ms.", "女士", "Ms"},
-		{"female", "女士", "Ms"}, {"女", "女士", "Ms"},
-		{"mrs", "女士", "Mrs"},   {"mrs.", "女士", "Mrs"},
-		{"小姐", "小姐", "Miss"}, {"miss", "小姐", "Miss"},
-		{"dr", "博士", "Dr"},     {"dr.", "博士", "Dr"},
-		{"博士", "博士", "Dr"},
+	    {"先生", "先生", "Mr"},   {"mr", "先生", "Mr"},
+	    {"mr.", "先生", "Mr"},    {"male", "先生", "Mr"},
+	    {"男", "先生", "Mr"},     {"女士", "女士", "Ms"},
+	    {"ms", "女士", "Ms"},     {"ms.", "女士", "Ms"},
+	    {"female", "女士", "Ms"}, {"女", "女士", "Ms"},
+	    {"mrs", "女士", "Mrs"},   {"mrs.", "女士", "Mrs"},
+	    {"小姐", "小姐", "Miss"}, {"miss", "小姐", "Miss"},
+	    {"dr", "博士", "Dr"},     {"dr.", "博士", "Dr"},
+	    {"博士", "博士", "Dr"},
 	};
 	size_t i;
 
@@ -774,8 +776,7 @@ int tsm_script_render_text(char **out, const char *text,
 			} else if (kind == PH_CUSTOMER_COMPANY) {
 				v = vars->customer_company;
 			} else {
-				v = salutation(vars->customer_salutation,
-					       lang);
+				v = salutation(vars->customer_salutation, lang);
 			}
 			break;
 		case PH_AGENT_NAME:
@@ -846,8 +847,8 @@ static int query_row(char **out, int ncols, int *found, tsm_store *store,
 				continue;
 			out[i] = dup((const char *)t);
 			if (out[i] == NULL) {
-				err = tsm_error_set(TSM_ENOMEM,
-						    "out of memory");
+				err =
+				    tsm_error_set(TSM_ENOMEM, "out of memory");
 				goto done;
 			}
 		}
@@ -886,8 +887,8 @@ static int company_name(char **out, tsm_store *store)
 		if (tsm_json_string(v) && *tsm_json_string(v)) {
 			*out = dup(tsm_json_string(v));
 			if (*out == NULL)
-				err = tsm_error_set(TSM_ENOMEM,
-						    "out of memory");
+				err =
+				    tsm_error_set(TSM_ENOMEM, "out of memory");
 		}
 	}
 	tsm_json_free(j);
@@ -911,17 +912,10 @@ int tsm_script_vars_load(tsm_script_vars *out, tsm_store *store,
 	memset(out, 0, sizeof(*out));
 	if ((err = tsm_identity_get(&id, store)) < 0)
 		return err;
-	err = query_row(&name, 1, &found, store,
-			"SELECT name FROM members WHERE id = ?1", id.member);
-	if (err < 0)
+	name = dup(id.name);
+	if (name == NULL) {
+		err = tsm_error_set(TSM_ENOMEM, "out of memory");
 		goto done;
-	if (name == NULL || *name == '\0') {
-		free(name);
-		name = dup(id.name);
-		if (name == NULL) {
-			err = tsm_error_set(TSM_ENOMEM, "out of memory");
-			goto done;
-		}
 	}
 	if ((err = company_name(&company, store)) < 0)
 		goto done;
@@ -996,8 +990,8 @@ int tsm_script_render(char **out, tsm_store *store, const char *script_name,
 
 	*out = NULL;
 	tsm_jbuf_init(&b);
-	err = tsm_script_render_script(&s, store, script_name, customer_id,
-				       lang);
+	err =
+	    tsm_script_render_script(&s, store, script_name, customer_id, lang);
 	if (err < 0)
 		goto done;
 	for (i = 0; i < s->nsections; i++) {
@@ -1043,8 +1037,8 @@ static int section_close(tsm_script_section **arr, size_t *n, size_t *cap,
 
 	if (text->err)
 		return tsm_error_set(TSM_ENOMEM, "out of memory");
-	while (len > 0 && (t[len - 1] == '\n' || t[len - 1] == ' ' ||
-			   t[len - 1] == '\t'))
+	while (len > 0 &&
+	       (t[len - 1] == '\n' || t[len - 1] == ' ' || t[len - 1] == '\t'))
 		len--;
 	while (len > 0 && t[0] == '\n') {
 		t++;
@@ -1061,8 +1055,7 @@ static int section_close(tsm_script_section **arr, size_t *n, size_t *cap,
 	return err;
 }
 
-int tsm_script_parse_file(tsm_script_section **out, size_t *n,
-			  const char *text)
+int tsm_script_parse_file(tsm_script_section **out, size_t *n, const char *text)
 {
 	tsm_script_section *arr = NULL;
 	size_t len = 0, cap = 0, lineno = 0, header_line = 0, ll, i;
@@ -1102,15 +1095,14 @@ int tsm_script_parse_file(tsm_script_section **out, size_t *n,
 				}
 				if (tsm_script_section_name(want, hdr) < 0) {
 					err = tsm_error_set(
-						TSM_EINVALID, "line %zu: %s",
-						lineno,
-						tsm_error_last()->message);
+					    TSM_EINVALID, "line %zu: %s",
+					    lineno, tsm_error_last()->message);
 					goto done;
 				}
 				if (*cur) {
-					err = section_close(&arr, &len, &cap,
-							    cur, &body,
-							    header_line);
+					err =
+					    section_close(&arr, &len, &cap, cur,
+							  &body, header_line);
 					if (err < 0)
 						goto done;
 				}
@@ -1118,10 +1110,10 @@ int tsm_script_parse_file(tsm_script_section **out, size_t *n,
 					if (strcmp(arr[i].name, want) != 0)
 						continue;
 					err = tsm_error_set(
-						TSM_EINVALID,
-						"line %zu: section [%s] "
-						"appears twice",
-						lineno, want);
+					    TSM_EINVALID,
+					    "line %zu: section [%s] "
+					    "appears twice",
+					    lineno, want);
 					goto done;
 				}
 				memcpy(cur, want, sizeof(cur));
@@ -1142,7 +1134,7 @@ int tsm_script_parse_file(tsm_script_section **out, size_t *n,
 		}
 		tsm_jbuf_put(&body, p, ll);
 		tsm_jbuf_putc(&body, '\n');
-next:
+	next:
 		p = nl ? nl + 1 : p + strlen(p);
 	}
 	if (*cur) {
@@ -1321,8 +1313,8 @@ static int write_ops(tsm_store *store, const char *name, const struct wsec *w,
 			goto done;
 		}
 		vals[0] = tsm_jbuf_detach(&b, NULL);
-		specs[0] = (tsm_op_spec){"script", name, "create", NULL,
-					 vals[0]};
+		specs[0] =
+		    (tsm_op_spec){"script", name, "create", NULL, vals[0]};
 	} else {
 		for (i = 0; i < n; i++) {
 			if (w[i].text)
@@ -1330,8 +1322,8 @@ static int write_ops(tsm_store *store, const char *name, const struct wsec *w,
 			else
 				tsm_jbuf_puts(&b, "null");
 			if (b.err) {
-				err = tsm_error_set(TSM_ENOMEM,
-						    "out of memory");
+				err =
+				    tsm_error_set(TSM_ENOMEM, "out of memory");
 				goto done;
 			}
 			vals[i] = tsm_jbuf_detach(&b, NULL);
@@ -1418,7 +1410,7 @@ done:
 	return err;
 }
 
-int tsm_script_edit(tsm_store *store, const char *name,
+int tsm_script_edit(size_t *out, tsm_store *store, const char *name,
 		    const tsm_script_section *set, size_t nset,
 		    const char *const *remove, size_t nremove)
 {
@@ -1428,6 +1420,8 @@ int tsm_script_edit(tsm_store *store, const char *name,
 	size_t i, j, nw = 0, nall = 0, remaining;
 	int found, err, has;
 
+	if (out)
+		*out = 0;
 	if ((err = check_name(name)) < 0)
 		return err;
 	if (nset + nremove == 0)
@@ -1491,13 +1485,32 @@ int tsm_script_edit(tsm_store *store, const char *name,
 			remaining++;
 	}
 	if (remaining == 0) {
-		err = tsm_error_set(TSM_EINVALID,
-				    "cannot remove every section of '%s'",
-				    name);
+		err = tsm_error_set(
+		    TSM_EINVALID, "cannot remove every section of '%s'", name);
 		goto done;
 	}
+	/* Sets to the text a section has change nothing: drop them. */
+	for (i = 0, j = 0; i < nw; i++) {
+		const char *now = NULL;
+		size_t k;
+
+		for (k = 0; k < cur.nsections; k++)
+			if (strcmp(cur.sections[k].name, w[i].name) == 0)
+				now = cur.sections[k].text;
+		if (w[i].text && now && strcmp(now, w[i].text) == 0) {
+			free(w[i].text);
+			continue;
+		}
+		w[j++] = w[i];
+	}
+	nset -= nw - j;
+	nw = j;
+	if (nw == 0)
+		goto done;
 	if ((err = may_edit_scripts(store)) < 0)
 		goto done;
+	if (out)
+		*out = nw;
 	if (found) {
 		err = write_ops(store, name, w, nw, 0);
 		goto done;

@@ -27,11 +27,11 @@ extern "C" {
 
 typedef struct tsm_product {
 	char *id;
-	char *name;     /* English name */
-	char *name_zh;  /* Chinese name, NULL when none */
+	char *name;	  /* English name */
+	char *name_zh;	  /* Chinese name, NULL when none */
 	int default_term; /* months, 0 when none */
-	int active;     /* 0: retired, not offered for new orders */
-	int builtin;    /* 1: a built-in default the team has not overridden */
+	int active;	  /* 0: retired, not offered for new orders */
+	int builtin; /* 1: a built-in default the team has not overridden */
 } tsm_product;
 
 void tsm_product_list_free(tsm_product *p, size_t n);
@@ -77,16 +77,19 @@ typedef struct tsm_order_new {
 	const char *note;     /* NULL when none */
 } tsm_order_new;
 
-#define TSM_ORDER_NEW_INIT {NULL, NULL, 0, 0, NULL, NULL}
+#define TSM_ORDER_NEW_INIT                                                     \
+	{                                                                      \
+		NULL, NULL, 0, 0, NULL, NULL                                   \
+	}
 
 /* An order create op ready for tsm_ops_append, e.g. next to the call it
  * came from so that both are written atomically. Fill it with
  * tsm_order_op_build() and release it with tsm_order_op_dispose(). */
 typedef struct tsm_order_op {
-	tsm_op_spec spec;           /* points into this struct */
-	char id[TSM_ORDER_ID_MAX];  /* the new order's id */
+	tsm_op_spec spec;		  /* points into this struct */
+	char id[TSM_ORDER_ID_MAX];	  /* the new order's id */
 	char service[TSM_PRODUCT_ID_MAX]; /* the resolved product id */
-	char *value;                /* the create's JSON (owned) */
+	char *value;			  /* the create's JSON (owned) */
 } tsm_order_op;
 
 /* Validates o against the store (the customer exists and is not deleted:
@@ -105,17 +108,17 @@ int tsm_order_add(char *out, tsm_store *store, const tsm_order_new *o);
 
 typedef struct tsm_order {
 	char *id;
-	char *customer;      /* the customer id (the survivor after merges) */
+	char *customer;	     /* the customer id (the survivor after merges) */
 	char *customer_name; /* NULL when none */
-	char *service;       /* product id as recorded */
+	char *service;	     /* product id as recorded */
 	char *service_name;  /* the product's display name, else the id */
 	int64_t amount_fen;
-	int term_months;     /* 0 when none */
-	char *start;         /* "YYYY-MM-DD" or NULL */
-	char *status;        /* NULL when none */
-	char *note;          /* NULL when none */
-	char *created_by;    /* member id */
-	int64_t created_at;  /* ms */
+	int term_months;    /* 0 when none */
+	char *start;	    /* "YYYY-MM-DD" or NULL */
+	char *status;	    /* NULL when none */
+	char *note;	    /* NULL when none */
+	char *created_by;   /* member id */
+	int64_t created_at; /* ms */
 } tsm_order;
 
 void tsm_order_list_free(tsm_order *o, size_t n);
@@ -125,13 +128,17 @@ typedef struct tsm_order_filter {
 	const char *customer; /* exact customer id */
 	const char *member;   /* who recorded the order */
 	const char *from;     /* "YYYY-MM-DD": recorded on or after that day */
-	const char *to;       /* "YYYY-MM-DD": recorded on or before that day */
+	const char *to;	      /* "YYYY-MM-DD": recorded on or before that day */
 } tsm_order_filter;
 
-#define TSM_ORDER_FILTER_INIT {NULL, NULL, NULL, NULL}
+#define TSM_ORDER_FILTER_INIT                                                  \
+	{                                                                      \
+		NULL, NULL, NULL, NULL                                         \
+	}
 
-/* Lists orders matching filter (NULL: all), oldest first; an agent sees
- * the orders of the customers they may see. Bad dates give TSM_EINVALID. */
+/* Lists orders matching filter (NULL: all), oldest first (by the clock of
+ * the op that recorded them); an agent sees the orders they recorded and
+ * those of the customers they may see. Bad dates give TSM_EINVALID. */
 int tsm_order_list(tsm_order **out, size_t *n, tsm_store *store,
 		   const tsm_order_filter *filter);
 

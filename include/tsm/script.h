@@ -31,7 +31,8 @@ extern "C" {
  *                          the customer's salutation field; when unknown
  *                          "先生/女士" (or "Mr/Ms")
  *   {customer.company}     the customer's company
- *   {agent.name}           this replica's member display name
+ *   {agent.name}           this replica's member display name (the name
+ *                          its identity was created with)
  *   {company.name}         the firm: the team policy's company_name when
  *                          set, else the team's name
  * "{{" gives a literal "{" and "}}" a literal "}". An unknown placeholder
@@ -48,9 +49,9 @@ typedef struct tsm_script_section {
 
 typedef struct tsm_script {
 	char *name;
-	int builtin;        /* 1: a built-in default, not team data */
-	int lang;           /* TSM_SCRIPT_ZH or TSM_SCRIPT_EN */
-	char *author;       /* member who last edited it; NULL if built-in */
+	int builtin;	    /* 1: a built-in default, not team data */
+	int lang;	    /* TSM_SCRIPT_ZH or TSM_SCRIPT_EN */
+	char *author;	    /* member who last edited it; NULL if built-in */
 	int64_t updated_at; /* ms of the last edit; 0 if built-in */
 	tsm_script_section *sections; /* in order: opening, needs, pitch,
 				       * objection:* by name, closing */
@@ -96,10 +97,12 @@ int tsm_script_add(tsm_store *store, const char *name,
 
 /* Edits the team script name: sets each section of set (adding or
  * replacing it) and removes each section named in remove (TSM_ENOTFOUND if
- * it has no such section), in one atomic write. Editing a built-in that the
+ * it has no such section), in one atomic write. A section set to the text
+ * it has is left alone; out (may be NULL) receives the number of sections
+ * changed, and nothing is written when it is 0. Editing a built-in that the
  * team has not overridden creates the team's copy of it first. Refuses to
  * remove the last section (TSM_EINVALID). Errors as tsm_script_add(). */
-int tsm_script_edit(tsm_store *store, const char *name,
+int tsm_script_edit(size_t *out, tsm_store *store, const char *name,
 		    const tsm_script_section *set, size_t nset,
 		    const char *const *remove, size_t nremove);
 

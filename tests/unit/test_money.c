@@ -147,10 +147,9 @@ static void test_format(void **state)
 /* Whatever formatting writes, parsing reads back (non-negative). */
 static void test_round_trip(void **state)
 {
-	static const int64_t values[] = {0,       1,        9,      10,
-					 99,      100,      101,    99999,
-					 100000,  1234567,  5000000000LL,
-					 TSM_MONEY_MAX_FEN};
+	static const int64_t values[] = {
+	    0,	 1,	9,	10,	 99,	       100,
+	    101, 99999, 100000, 1234567, 5000000000LL, TSM_MONEY_MAX_FEN};
 	char out[TSM_MONEY_FORMAT_MAX];
 	size_t i;
 	int64_t fen;
@@ -166,12 +165,12 @@ static void test_round_trip(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_plain),
-		cmocka_unit_test(test_parse_decorated),
-		cmocka_unit_test(test_parse_limits),
-		cmocka_unit_test(test_parse_rejects),
-		cmocka_unit_test(test_format),
-		cmocka_unit_test(test_round_trip),
+	    cmocka_unit_test(test_parse_plain),
+	    cmocka_unit_test(test_parse_decorated),
+	    cmocka_unit_test(test_parse_limits),
+	    cmocka_unit_test(test_parse_rejects),
+	    cmocka_unit_test(test_format),
+	    cmocka_unit_test(test_round_trip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

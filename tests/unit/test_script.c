@@ -58,8 +58,8 @@ static char *render(const char *text, const tsm_script_vars *v, int lang)
 	return out;
 }
 
-static void check_render(const char *text, const tsm_script_vars *v,
-			 int lang, const char *want)
+static void check_render(const char *text, const tsm_script_vars *v, int lang,
+			 const char *want)
 {
 	char *got = render(text, v, lang);
 
@@ -70,8 +70,8 @@ static void check_render(const char *text, const tsm_script_vars *v,
 
 static void test_render_placeholders(void **state)
 {
-	tsm_script_vars v = {"王小明", "先生", "華遠貿易有限公司", "周敏",
-			     "明德律師事務所", 1};
+	tsm_script_vars v = {"王小明", "先生",		 "華遠貿易有限公司",
+			     "周敏",   "明德律師事務所", 1};
 
 	(void)state;
 	check_render("{customer.name}{customer.salutation}", &v, TSM_SCRIPT_ZH,
@@ -107,11 +107,11 @@ static void test_render_salutation(void **state)
 	/* Known titles in the script's language. */
 	v.customer_salutation = "女士";
 	check_render("{customer.salutation}", &v, TSM_SCRIPT_ZH, "女士");
-	check_render("{customer.salutation} {customer.name}", &v,
-		     TSM_SCRIPT_EN, "Ms Li");
+	check_render("{customer.salutation} {customer.name}", &v, TSM_SCRIPT_EN,
+		     "Ms Li");
 	v.customer_salutation = "Mr";
-	check_render("{customer.name}{customer.salutation}", &v,
-		     TSM_SCRIPT_ZH, "Li先生");
+	check_render("{customer.name}{customer.salutation}", &v, TSM_SCRIPT_ZH,
+		     "Li先生");
 	check_render("{customer.salutation}", &v, TSM_SCRIPT_EN, "Mr");
 	v.customer_salutation = "小姐";
 	check_render("{customer.salutation}", &v, TSM_SCRIPT_ZH, "小姐");
@@ -148,13 +148,13 @@ static void test_unknown_placeholders(void **state)
 
 	(void)state;
 	assert_int_equal(tsm_script_unknown_placeholders(
-				 &u, "{customer.name} {agent.name} "
-				     "{company.name} {customer.company} "
-				     "{customer.salutation} {{foo}}"),
+			     &u, "{customer.name} {agent.name} "
+				 "{company.name} {customer.company} "
+				 "{customer.salutation} {{foo}}"),
 			 0);
 	assert_null(u);
 	assert_int_equal(tsm_script_unknown_placeholders(
-				 &u, "hi {foo}, {customer.nmae} {客戶姓名}"),
+			     &u, "hi {foo}, {customer.nmae} {客戶姓名}"),
 			 0);
 	assert_non_null(u);
 	assert_string_equal(u, "{foo}, {customer.nmae}, {客戶姓名}");
@@ -209,17 +209,16 @@ static void test_parse_file(void **state)
 	size_t n = 0;
 
 	(void)state;
-	assert_int_equal(
-		tsm_script_parse_file(&s, &n,
-				      "\xef\xbb\xbf# a comment\n\n"
-				      "[opening]\r\n"
-				      "Hello {customer.name}\r\n"
-				      "second line\n\n"
-				      "[objection:price]\n\n"
-				      "  indented stays\n"
-				      "\n"
-				      "[closing]\nBye"),
-		0);
+	assert_int_equal(tsm_script_parse_file(&s, &n,
+					       "\xef\xbb\xbf# a comment\n\n"
+					       "[opening]\r\n"
+					       "Hello {customer.name}\r\n"
+					       "second line\n\n"
+					       "[objection:price]\n\n"
+					       "  indented stays\n"
+					       "\n"
+					       "[closing]\nBye"),
+			 0);
 	assert_int_equal(n, 3);
 	assert_string_equal(s[0].name, "opening");
 	assert_string_equal(s[0].text, "Hello {customer.name}\nsecond line");
@@ -236,11 +235,12 @@ static void test_parse_file(void **state)
 			 TSM_EINVALID);
 	assert_non_null(strstr(tsm_error_last()->message, "line 3"));
 	assert_int_equal(
-		tsm_script_parse_file(&s, &n, "[opening]\nx\n[opening]\ny\n"),
-		TSM_EINVALID);
+	    tsm_script_parse_file(&s, &n, "[opening]\nx\n[opening]\ny\n"),
+	    TSM_EINVALID);
 	assert_non_null(strstr(tsm_error_last()->message, "twice"));
-	assert_int_equal(tsm_script_parse_file(&s, &n, "[opening]\n\n[closing]\nz"),
-			 TSM_EINVALID);
+	assert_int_equal(
+	    tsm_script_parse_file(&s, &n, "[opening]\n\n[closing]\nz"),
+	    TSM_EINVALID);
 	assert_non_null(strstr(tsm_error_last()->message, "empty"));
 	assert_int_equal(tsm_script_parse_file(&s, &n, "# only\n"),
 			 TSM_EINVALID);
@@ -251,7 +251,7 @@ static void test_parse_file(void **state)
 /* ---- the store: defaults, team scripts, permissions ---- */
 
 static const char GREETING_ZH[] =
-	"您好，請問是王小明先生嗎？我是明德律師事務所的周敏，打擾您了";
+    "您好，請問是王小明先生嗎？我是明德律師事務所的周敏，打擾您了";
 static const char CLOSING_ZH[] = "感謝您的接聽，祝您生活愉快，再見！";
 
 static tsm_store *team_store(const char *tag)
@@ -295,8 +295,7 @@ static void test_defaults(void **state)
 	tsm_script_list_free(list, n);
 
 	/* Without a company_name policy the team's name is the firm. */
-	assert_int_equal(tsm_script_render_script(&sc, s, NULL,
-						  "c000000000001",
+	assert_int_equal(tsm_script_render_script(&sc, s, NULL, "c000000000001",
 						  TSM_SCRIPT_ZH),
 			 0);
 	assert_string_equal(sc->name, "default-zh");
@@ -307,13 +306,11 @@ static void test_defaults(void **state)
 	/* The policy's company_name, and the mandated text exactly. */
 	append(s, "policy", "team", "create", NULL,
 	       "{\"company_name\":\"明德律師事務所\"}");
-	assert_int_equal(tsm_script_render_script(&sc, s, NULL,
-						  "c000000000001",
+	assert_int_equal(tsm_script_render_script(&sc, s, NULL, "c000000000001",
 						  TSM_SCRIPT_ZH),
 			 0);
-	assert_int_equal(strncmp(sc->sections[0].text, GREETING_ZH,
-				 strlen(GREETING_ZH)),
-			 0);
+	assert_int_equal(
+	    strncmp(sc->sections[0].text, GREETING_ZH, strlen(GREETING_ZH)), 0);
 	assert_string_equal(sc->sections[sc->nsections - 1].text, CLOSING_ZH);
 	tsm_script_free(sc);
 
@@ -321,7 +318,8 @@ static void test_defaults(void **state)
 	assert_int_equal(tsm_script_render(&text, s, "default-zh",
 					   "c000000000002", TSM_SCRIPT_ZH),
 			 0);
-	assert_int_equal(strncmp(text, "[opening]\n您好，請問是Li Na先生/女士嗎？",
+	assert_int_equal(strncmp(text,
+				 "[opening]\n您好，請問是Li Na先生/女士嗎？",
 				 strlen("[opening]\n您好，請問是Li Na先生/"
 					"女士嗎？")),
 			 0);
@@ -329,17 +327,17 @@ static void test_defaults(void **state)
 	free(text);
 
 	/* English default for the same customer. */
-	assert_int_equal(tsm_script_render(&text, s, NULL, "c000000000001",
-					   TSM_SCRIPT_EN),
-			 0);
+	assert_int_equal(
+	    tsm_script_render(&text, s, NULL, "c000000000001", TSM_SCRIPT_EN),
+	    0);
 	assert_non_null(strstr(text, "may I speak with Mr 王小明? This is "
 				     "周敏 from 明德律師事務所."));
 	free(text);
 
 	/* No such customer, no such script. */
-	assert_int_equal(tsm_script_render(&text, s, NULL, "c0000000000ff",
-					   TSM_SCRIPT_ZH),
-			 TSM_ENOTFOUND);
+	assert_int_equal(
+	    tsm_script_render(&text, s, NULL, "c0000000000ff", TSM_SCRIPT_ZH),
+	    TSM_ENOTFOUND);
 	assert_null(text);
 	assert_int_equal(tsm_script_get(&sc, s, "nope"), TSM_ENOTFOUND);
 	assert_null(sc);
@@ -351,9 +349,9 @@ static void test_team_scripts(void **state)
 {
 	tsm_store *s = team_store("script-team");
 	tsm_script_section secs[] = {
-		{"opening", "你好{customer.name}，我是{agent.name}"},
-		{"objection-price", "價格可以談"},
-		{"closing", "再見\n\n"},
+	    {"opening", "你好{customer.name}，我是{agent.name}"},
+	    {"objection-price", "價格可以談"},
+	    {"closing", "再見\n\n"},
 	};
 	tsm_script_section bad[] = {{"opening", "x"}, {"Opening", "y"}};
 	tsm_script_section upd[] = {{"pitch", "新的介紹"}};
@@ -381,15 +379,43 @@ static void test_team_scripts(void **state)
 	assert_int_equal(tsm_script_add(s, "Bad Name", secs, 3), TSM_EINVALID);
 	assert_int_equal(tsm_script_add(s, "dup", bad, 2), TSM_EINVALID);
 	assert_int_equal(tsm_script_add(s, "empty", secs, 0), TSM_EINVALID);
-	assert_int_equal(tsm_script_edit(s, "renewal", NULL, 0, rm_missing, 1),
-			 TSM_ENOTFOUND);
-	assert_int_equal(tsm_script_edit(s, "nope", upd, 1, NULL, 0),
+	assert_int_equal(
+	    tsm_script_edit(NULL, s, "renewal", NULL, 0, rm_missing, 1),
+	    TSM_ENOTFOUND);
+	assert_int_equal(tsm_script_edit(NULL, s, "nope", upd, 1, NULL, 0),
 			 TSM_ENOTFOUND);
 	assert_int_equal(tsm_state_hash(hash2, s), 0);
 	assert_string_equal(hash, hash2);
 
+	/* Setting a section to its text writes nothing. */
+	{
+		tsm_script_section same[] = {{"closing", "再見"}};
+		size_t changed = 99;
+
+		assert_int_equal(
+		    tsm_script_edit(&changed, s, "renewal", same, 1, NULL, 0),
+		    0);
+		assert_int_equal(changed, 0);
+		assert_int_equal(tsm_state_hash(hash2, s), 0);
+		assert_string_equal(hash, hash2);
+		/* Nor does re-saving a built-in unchanged. */
+		same[0].text = "感謝您的接聽，祝您生活愉快，再見！";
+		assert_int_equal(tsm_script_edit(&changed, s, "default-zh",
+						 same, 1, NULL, 0),
+				 0);
+		assert_int_equal(changed, 0);
+		assert_int_equal(tsm_state_hash(hash2, s), 0);
+		assert_string_equal(hash, hash2);
+	}
+
 	/* Edit: add a section and remove one in one write. */
-	assert_int_equal(tsm_script_edit(s, "renewal", upd, 1, rm, 1), 0);
+	{
+		size_t changed = 0;
+
+		assert_int_equal(
+		    tsm_script_edit(&changed, s, "renewal", upd, 1, rm, 1), 0);
+		assert_int_equal(changed, 2);
+	}
 	assert_int_equal(tsm_script_get(&sc, s, "renewal"), 0);
 	assert_int_equal(sc->nsections, 3);
 	assert_string_equal(sc->sections[1].name, "pitch");
@@ -400,7 +426,8 @@ static void test_team_scripts(void **state)
 	 * sections and wins from then on. */
 	upd[0].name = "closing";
 	upd[0].text = "謝謝，再見！";
-	assert_int_equal(tsm_script_edit(s, "default-zh", upd, 1, NULL, 0), 0);
+	assert_int_equal(
+	    tsm_script_edit(NULL, s, "default-zh", upd, 1, NULL, 0), 0);
 	assert_int_equal(tsm_script_get(&sc, s, "default-zh"), 0);
 	assert_false(sc->builtin);
 	assert_true(sc->nsections >= 5);
@@ -408,9 +435,9 @@ static void test_team_scripts(void **state)
 			    "謝謝，再見！");
 	assert_non_null(strstr(sc->sections[0].text, "請問是"));
 	tsm_script_free(sc);
-	assert_int_equal(tsm_script_render(&text, s, NULL, "c000000000001",
-					   TSM_SCRIPT_ZH),
-			 0);
+	assert_int_equal(
+	    tsm_script_render(&text, s, NULL, "c000000000001", TSM_SCRIPT_ZH),
+	    0);
 	assert_non_null(strstr(text, "[closing]\n謝謝，再見！"));
 	free(text);
 
@@ -427,9 +454,9 @@ static void test_team_scripts(void **state)
 	{
 		const char *all[] = {"opening", "pitch", "closing"};
 
-		assert_int_equal(tsm_script_edit(s, "renewal", NULL, 0, all,
-						 3),
-				 TSM_EINVALID);
+		assert_int_equal(
+		    tsm_script_edit(NULL, s, "renewal", NULL, 0, all, 3),
+		    TSM_EINVALID);
 	}
 	tsm_store_free(s);
 	tsm_clock_set_now(0);
@@ -458,10 +485,11 @@ static void test_agent_refused(void **state)
 	/* The agent's own replica refuses with a clear message. */
 	assert_int_equal(tsm_state_hash(hash, a), 0);
 	assert_int_equal(tsm_script_add(a, "mine", secs, 1), TSM_EPERM);
-	assert_non_null(strstr(tsm_error_last()->message,
-			       "only leads and managers"));
-	assert_int_equal(tsm_script_edit(a, "default-zh", secs, 1, NULL, 0),
-			 TSM_EPERM);
+	assert_non_null(
+	    strstr(tsm_error_last()->message, "only leads and managers"));
+	assert_int_equal(
+	    tsm_script_edit(NULL, a, "default-zh", secs, 1, NULL, 0),
+	    TSM_EPERM);
 	assert_int_equal(tsm_state_hash(hash2, a), 0);
 	assert_string_equal(hash, hash2);
 
@@ -497,15 +525,15 @@ static void test_agent_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_render_placeholders),
-		cmocka_unit_test(test_render_salutation),
-		cmocka_unit_test(test_render_without_values),
-		cmocka_unit_test(test_unknown_placeholders),
-		cmocka_unit_test(test_names),
-		cmocka_unit_test(test_parse_file),
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_team_scripts),
-		cmocka_unit_test(test_agent_refused),
+	    cmocka_unit_test(test_render_placeholders),
+	    cmocka_unit_test(test_render_salutation),
+	    cmocka_unit_test(test_render_without_values),
+	    cmocka_unit_test(test_unknown_placeholders),
+	    cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_parse_file),
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_team_scripts),
+	    cmocka_unit_test(test_agent_refused),
 	};
 
 	if (tsm_init() < 0)
