@@ -35,8 +35,8 @@ static void on_progress(const char *what, size_t done, size_t total,
 	ui->drawn = 1;
 }
 
-/* Test hook: TSM_TEST_KILL_AT=before-push|after-push|during-apply kills
- * this process at that point, as a crash or kill -9 would. */
+/* Test hook: TSM_TEST_KILL_AT=during-apply|batched|before-push|after-push
+ * kills this process at that point, as a crash or kill -9 would. */
 static void on_checkpoint(const char *point, void *payload)
 {
 	struct sync_ui *ui = payload;

@@ -665,6 +665,7 @@ static int step_batch(struct run *r)
 			err = tsm_error_last()->code;
 		if (err < 0)
 			break;
+		checkpoint(r, "batched");
 		if ((err = tsm_mirror_set_ref(r->s.mirror, ref, next, NULL)) <
 		    0)
 			break;

@@ -63,8 +63,10 @@ typedef void (*tsm_sync_progress_fn)(const char *what, size_t done,
 typedef struct tsm_sync_options {
 	unsigned int version;
 	tsm_sync_progress_fn progress; /* may be NULL */
-	/* Test hook: called at named points of the loop ("before-push",
-	 * "after-push", "during-apply"); may be NULL. */
+	/* Test hook: called at named points of the loop: "during-apply"
+	 * (inside the apply transaction), "batched" (a batch recorded in the
+	 * store, its ref not yet moved), "before-push", "after-push"; may be
+	 * NULL. */
 	void (*checkpoint)(const char *point, void *payload);
 	void *payload;
 } tsm_sync_options;
