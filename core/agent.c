@@ -40,6 +40,7 @@
 #define SUN_PATH_MAX sizeof(((struct sockaddr_un *)0)->sun_path)
 #define AGENT_IO_SECONDS 2   /* the agent waits this long for a request */
 #define CLIENT_IO_SECONDS 10 /* a client waits this long for an answer */
+#define SOCKET_CHECK_MS 2000 /* how often the agent checks its socket */
 
 struct tsm_agent {
 	int fd; /* listening socket */
@@ -409,6 +410,16 @@ static void remove_socket(tsm_agent *a)
 	a->own_socket = 0;
 }
 
+/* Nonzero while the socket file is still the one this agent bound: once it
+ * is removed or replaced nobody can reach the agent, which should go. */
+static int socket_present(const tsm_agent *a)
+{
+	struct stat st;
+
+	return lstat(a->path, &st) == 0 && st.st_dev == a->dev &&
+	       st.st_ino == a->ino;
+}
+
 /* A socket file left by an agent that died without cleaning up may go; a
  * live agent's may not. */
 static int remove_stale(const char *path)
@@ -661,10 +672,10 @@ int tsm_agent_serve(tsm_agent *a, int wake_fd)
 	a->deadline = now_ms() + (int64_t)a->timeout * 1000;
 	for (;;) {
 		wait = a->deadline - now_ms();
-		if (wait <= 0)
+		if (wait <= 0 || !socket_present(a))
 			break;
-		if (wait > INT_MAX)
-			wait = INT_MAX;
+		if (wait > SOCKET_CHECK_MS)
+			wait = SOCKET_CHECK_MS;
 		pfd[0].fd = a->fd;
 		pfd[0].events = POLLIN;
 		pfd[0].revents = 0;

@@ -48,8 +48,9 @@ const char *tsm_agent_path(const tsm_agent *agent);
 int tsm_agent_fd(const tsm_agent *agent);
 
 /* Serves the key until the idle timeout passes with no key request, a LOCK
- * request arrives, or wake_fd (-1 for none) becomes readable (e.g. a signal
- * handler writes to a pipe). Meant to run in a forked child: it moves the key
+ * request arrives, wake_fd (-1 for none) becomes readable (e.g. a signal
+ * handler writes to a pipe), or its socket file is removed or replaced
+ * (checked every few seconds: nobody could reach it any more). Meant to run in a forked child: it moves the key
  * into memory locked by this process, makes the process non-dumpable, and
  * answers only peers of the same user. Wipes the key and removes its socket
  * before it returns 0; the caller still calls tsm_agent_free(). */

@@ -292,6 +292,24 @@ static void test_wake_fd(void **state)
 	tsm_key_free(key);
 }
 
+static void test_socket_removed(void **state)
+{
+	tsm_agent *agent = NULL;
+	tsm_key *key = random_key();
+	char path[256];
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(tsm_agent_listen(&agent, key, 600), 0);
+	snprintf(path, sizeof(path), "%s", tsm_agent_path(agent));
+	pid = serve_in_child(agent, -1);
+	/* Its directory wiped: unreachable, so it must wipe the key and go
+	 * well before its ten-minute timeout (the alarm fails a hang). */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(wait_exit(pid), 0);
+	tsm_key_free(key);
+}
+
 static void test_replace_and_stale(void **state)
 {
 	tsm_agent *agent = NULL;
@@ -435,6 +453,8 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_idle_timeout, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_wake_fd, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_socket_removed, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(test_replace_and_stale, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_unsafe_dir, setup, teardown),
