@@ -10,6 +10,7 @@
 extern const struct cli_cmd cmd_help;
 extern const struct cli_cmd cmd_init, cmd_unlock, cmd_lock, cmd_passwd,
 	cmd_status, cmd_check;
+extern const struct cli_cmd cmd_team, cmd_member, cmd_join, cmd_sync;
 extern const struct cli_cmd cmd_script, cmd_order, cmd_product;
 
 /* The command table, in the order `tsm --help` lists them. */
@@ -20,6 +21,10 @@ const struct cli_cmd *const cli_commands[] = {
 	&cmd_passwd,
 	&cmd_status,
 	&cmd_check,
+	&cmd_team,
+	&cmd_member,
+	&cmd_join,
+	&cmd_sync,
 	&cmd_script,
 	&cmd_order,
 	&cmd_product,
