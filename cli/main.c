@@ -2,6 +2,8 @@
  * command needs (store directory, unlock) and the exit code. */
 #include "cli.h"
 
+#include "tsm/ops.h"
+
 #include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -11,6 +13,7 @@ extern const struct cli_cmd cmd_help;
 extern const struct cli_cmd cmd_init, cmd_unlock, cmd_lock, cmd_passwd,
 	cmd_status, cmd_check;
 extern const struct cli_cmd cmd_team, cmd_member, cmd_join, cmd_sync;
+extern const struct cli_cmd cmd_customer, cmd_dnc, cmd_policy;
 extern const struct cli_cmd cmd_script, cmd_order, cmd_product;
 
 /* The command table, in the order `tsm --help` lists them. */
@@ -25,6 +28,9 @@ const struct cli_cmd *const cli_commands[] = {
 	&cmd_member,
 	&cmd_join,
 	&cmd_sync,
+	&cmd_customer,
+	&cmd_dnc,
+	&cmd_policy,
 	&cmd_script,
 	&cmd_order,
 	&cmd_product,
@@ -119,11 +125,23 @@ int main(int argc, char **argv)
 	struct cli_ctx ctx = {0};
 	const char *dir_opt = NULL;
 	tsm_key *key = NULL;
+	const char *v;
 	int c, rc;
 
 	if (tsm_init() < 0) {
 		cli_error("%s", tsm_error_last()->message);
 		return EXIT_ERR;
+	}
+	/* A fixed clock for tests and reproducible demos. */
+	v = getenv("TSM_NOW");
+	if (v && *v) {
+		int64_t now;
+
+		if (tsm_clock_parse(&now, v) < 0) {
+			cli_error("TSM_NOW: %s", tsm_error_last()->message);
+			return EXIT_USAGE;
+		}
+		tsm_clock_set_now(now);
 	}
 	/* "+" stops at the first non-option: the command's own flags follow. */
 	opterr = 0;

@@ -17,8 +17,8 @@
 extern "C" {
 #endif
 
-#define TSM_CUSTOMER_ID_MAX 64 /* ids as stored ("c" + 12 hex), with NUL */
-#define TSM_STAGE_MAX 16       /* the longest stage name, with NUL */
+#define TSM_CUSTOMER_ID_MAX 64	   /* ids as stored ("c" + 12 hex), with NUL */
+#define TSM_STAGE_MAX 16	   /* the longest stage name, with NUL */
 #define TSM_CUSTOMER_TEXT_MAX 4096 /* bytes of any one text field */
 
 /* The fields a user edits, as indexes into tsm_customer_fields.v. The names
@@ -60,13 +60,16 @@ typedef struct tsm_customer_fields {
 } tsm_customer_fields;
 
 #define TSM_CUSTOMER_FIELDS_VERSION 1
-#define TSM_CUSTOMER_FIELDS_INIT {TSM_CUSTOMER_FIELDS_VERSION, {NULL}, 0}
+#define TSM_CUSTOMER_FIELDS_INIT                                               \
+	{                                                                      \
+		TSM_CUSTOMER_FIELDS_VERSION, {NULL}, 0                         \
+	}
 
 /* What a write did, for the warnings a user should see. */
 typedef struct tsm_customer_written {
 	char id[TSM_CUSTOMER_ID_MAX];
 	char phone[TSM_PHONE_MAX]; /* the normalized phone, "" when unchanged */
-	size_t changed;            /* ops appended (edit: 0 = nothing new) */
+	size_t changed;		   /* ops appended (edit: 0 = nothing new) */
 	/* Another live customer has the same phone: the first such id (by id)
 	 * and how many there are ("" and 0 when none). The op log queues a
 	 * "duplicate" review item. */
@@ -103,7 +106,8 @@ int tsm_customer_restore(char out[TSM_CUSTOMER_ID_MAX], tsm_store *store,
 /* Finds the one customer ref names, into out: an exact id (a merged one
  * resolves to its survivor), else a unique id prefix of at least 4
  * characters, else the customers whose phone equals ref normalized. Only
- * live customers match (also deleted ones with TSM_RESOLVE_DELETED); a
+ * live customers match (also deleted ones with TSM_RESOLVE_DELETED, but a
+ * single live match by prefix or phone wins over deleted ones); a
  * customer this member may not see (tsm_customer_visible) never matches.
  * TSM_ENOTFOUND "no customer 'x'"; TSM_EINVALID when several match, the
  * message listing the candidates ("'1380' matches c1a2.. (name), ..."). */
@@ -126,7 +130,7 @@ typedef struct tsm_customer {
 	int64_t next_due;   /* ms of the earliest open follow-up, 0 if none */
 	char *next_kind;    /* its kind (callback followup revisit) or NULL */
 	int64_t last_call;  /* ms of the newest call, 0 if none */
-	int64_t calls;      /* calls logged */
+	int64_t calls;	    /* calls logged */
 } tsm_customer;
 
 /* Frees what c holds (not c itself) and zeroes it. */
@@ -141,25 +145,28 @@ void tsm_customer_free(tsm_customer *c);
 /* List filters; NULL / 0 members do not filter. */
 typedef struct tsm_customer_filter {
 	unsigned int version;
-	const char *owner;    /* member id; "" = unassigned */
+	const char *owner; /* member id; "" = unassigned */
 	const char *stage;
 	const char *industry; /* exact match */
 	const char *region;
 	const char *source;
-	int64_t due_before;   /* > 0: an open follow-up due before this ms */
-	const char *search;   /* substring of name, phone or company; digits
-			       * typed with spaces or dashes match the phone */
-	int include_deleted;  /* also deleted and merged customers */
-	size_t limit;         /* 0: no limit */
+	int64_t due_before;  /* > 0: an open follow-up due before this ms */
+	const char *search;  /* substring of name, phone or company; digits
+			      * typed with spaces or dashes match the phone */
+	int include_deleted; /* also deleted and merged customers */
+	size_t limit;	     /* 0: no limit */
 } tsm_customer_filter;
 
 #define TSM_CUSTOMER_FILTER_VERSION 1
-#define TSM_CUSTOMER_FILTER_INIT {TSM_CUSTOMER_FILTER_VERSION, NULL, NULL, \
-				  NULL, NULL, NULL, 0, NULL, 0, 0}
+#define TSM_CUSTOMER_FILTER_INIT                                               \
+	{                                                                      \
+		TSM_CUSTOMER_FILTER_VERSION, NULL, NULL, NULL, NULL, NULL, 0,  \
+		    NULL, 0, 0                                                 \
+	}
 
 /* Lists the customers this member may see (tsm_customer_visible) matching
- * filter (NULL: all live ones), ordered by created_at then id. Free the
- * array with tsm_customer_list_free(). */
+ * filter (NULL: all live ones), in creation order (created_at, then the
+ * create op). Free the array with tsm_customer_list_free(). */
 int tsm_customer_list(tsm_customer **out, size_t *n, tsm_store *store,
 		      const tsm_customer_filter *filter);
 void tsm_customer_list_free(tsm_customer *list, size_t n);
@@ -228,7 +235,7 @@ typedef struct tsm_card_order {
 	char *service;
 	int64_t amount_fen;
 	int64_t term_months; /* 0 when none */
-	char *start;         /* YYYY-MM-DD or NULL */
+	char *start;	     /* YYYY-MM-DD or NULL */
 	char *status;
 	char *note;
 	char *created_by;
@@ -240,7 +247,7 @@ typedef struct tsm_card_order {
  * newest first. */
 typedef struct tsm_customer_card {
 	tsm_customer c;
-	char *owner_name;   /* the owner's display name, NULL when unknown */
+	char *owner_name; /* the owner's display name, NULL when unknown */
 	char *creator_name;
 	tsm_card_call *calls;
 	size_t ncalls;

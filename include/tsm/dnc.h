@@ -18,10 +18,10 @@ extern "C" {
 
 /* What add or remove did. */
 typedef struct tsm_dnc_result {
-	char phone[TSM_PHONE_MAX];          /* the number listed / cleared */
+	char phone[TSM_PHONE_MAX];	    /* the number listed / cleared */
 	char customer[TSM_CUSTOMER_ID_MAX]; /* "" when ref was a number */
-	size_t changed;    /* ops appended; 0 when it already was so */
-	size_t customers;  /* live customers with this phone */
+	size_t changed;	  /* ops appended; 0 when it already was so */
+	size_t customers; /* live customers with this phone */
 } tsm_dnc_result;
 
 /* Puts ref on the do-not-call list as this replica's member. ref is a
@@ -45,15 +45,15 @@ int tsm_dnc_listed(tsm_store *store, const char *phone);
 /* One entry: a listed number, or a customer whose own flag is set while
  * its number is not listed. */
 typedef struct tsm_dnc_entry {
-	char phone[TSM_PHONE_MAX];           /* "" for a flagged customer
-					      * without a phone */
-	char customer[TSM_CUSTOMER_ID_MAX];  /* first live customer with it,
-					      * or the flagged one; "" none */
-	char *customer_name;                 /* NULL when no customer */
-	size_t customers;                    /* live customers with it */
-	int listed;                          /* the number is on the list */
-	char *author;                        /* who listed / flagged it */
-	int64_t at;                          /* ms of that op */
+	char phone[TSM_PHONE_MAX];	    /* "" for a flagged customer
+					     * without a phone */
+	char customer[TSM_CUSTOMER_ID_MAX]; /* first live customer with it,
+					     * or the flagged one; "" none */
+	char *customer_name;		    /* NULL when no customer */
+	size_t customers;		    /* live customers with it */
+	int listed;			    /* the number is on the list */
+	char *author;			    /* who listed / flagged it */
+	int64_t at;			    /* ms of that op */
 } tsm_dnc_entry;
 
 /* The list, ordered by time added (newest last), then phone. */

@@ -20,7 +20,7 @@ extern "C" {
 
 /* Defaults, used for every field the team has not set. */
 #define TSM_POLICY_DEFAULT_HOURS TSM_HOURS_DEFAULT
-#define TSM_POLICY_DEFAULT_RETRY_S 7200   /* 2 hours */
+#define TSM_POLICY_DEFAULT_RETRY_S 7200 /* 2 hours */
 #define TSM_POLICY_DEFAULT_MAX_ATTEMPTS 5
 #define TSM_POLICY_DEFAULT_REVISIT_DAYS 30
 #define TSM_POLICY_DEFAULT_EFFECTIVE_S 60
