@@ -68,7 +68,8 @@ static int git_fail(int rc, const char *what)
 		break;
 	case GIT_EAUTH:
 	case GIT_ECERTIFICATE:
-		code = TSM_EAUTH;
+		/* the remote refused us: not a wrong store passphrase */
+		code = TSM_EPERM;
 		break;
 	case GIT_ELOCKED:
 		code = TSM_EBUSY;
