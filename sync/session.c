@@ -171,6 +171,12 @@ int tsm_session_save_roster(tsm_session *s)
 			     s->roster.len);
 }
 
+int tsm_session_reload_roster(tsm_session *s)
+{
+	tsm_roster_head_dispose(&s->roster);
+	return load_roster(s);
+}
+
 const char *tsm_session_role(const tsm_session *s)
 {
 	const tsm_roster_member *m;

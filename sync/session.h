@@ -48,6 +48,9 @@ int tsm_session_box_sk(tsm_session *s);
  * it inside the transaction that makes that version current. */
 int tsm_session_save_roster(tsm_session *s);
 
+/* Drops s->roster and loads the verified roster the store holds. */
+int tsm_session_reload_roster(tsm_session *s);
+
 /* This member's role in the verified roster, or NULL. */
 const char *tsm_session_role(const tsm_session *s);
 

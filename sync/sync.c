@@ -30,6 +30,8 @@ struct run {
 	tsm_sync_report *rep;
 	const tsm_sync_options *opts;
 	size_t mcap, rcap;
+	int retry;          /* a refused roster push may be retried */
+	int roster_refused; /* it was refused: fetch, admit, push again */
 };
 
 static void progress(struct run *r, const char *what, size_t done,
@@ -204,9 +206,17 @@ admitted:
 	return 0;
 }
 
-/* Admits one verified join request j for invite inv: a member grant op, the
- * invite consumed and a new roster version, in one transaction. */
-static int admit(struct run *r, const tsm_join *j, const tsm_state_invite *inv)
+/* Puts join request j (for invite inv) into a new roster version on top of
+ * the current one, with the team key sealed to the joining site. fresh: a
+ * new admission, whose member grant op and consumed invite are recorded in
+ * one transaction first. Otherwise the site was admitted here before but its
+ * roster version never reached the central repository (a push refused in a
+ * race with another manager, or a kill before the push): it is only put
+ * into a version again. The version is recorded in the store once the
+ * central repository confirms it (step_push), and the next sync starts from
+ * what the central repository holds, so nothing is lost either way. */
+static int admit(struct run *r, const tsm_join *j, const tsm_state_invite *inv,
+		 int fresh)
 {
 	tsm_roster_head next = {"", NULL, NULL, 0};
 	const tsm_roster_member *rm;
@@ -224,6 +234,12 @@ static int admit(struct run *r, const tsm_join *j, const tsm_state_invite *inv)
 			   (const unsigned char *)r->s.roster.doc,
 			   r->s.roster.len, NULL, 0);
 	rm = tsm_roster_member_of(next.roster, j->member);
+	if (rm && strcmp(rm->role, inv->role) != 0) {
+		err = tsm_error_set(TSM_EINVALID,
+				    "%s is in the roster as %s, invited as %s",
+				    j->member, rm->role, inv->role);
+		goto done;
+	}
 	if ((err = tsm_roster_add_site(next.roster, j->member, inv->role,
 				       j->site, j->sign_pk, j->box_pk,
 				       r->s.team_key)) < 0 ||
@@ -232,38 +248,39 @@ static int admit(struct run *r, const tsm_join *j, const tsm_state_invite *inv)
 				     r->s.roster.commit, r->s.me.sign_pk,
 				     r->s.sign_sk)) < 0)
 		goto done;
-	if ((err = tsm_codec_grant_value(&grant, inv->role,
-					 inv->name[0] ? inv->name : j->member,
-					 j->site, j->sign_pk, j->box_pk)) < 0)
-		goto done;
-	spec.etype = "member";
-	spec.eid = j->member;
-	spec.action = "grant";
-	spec.field = NULL;
-	spec.value = grant;
 	snprintf(next.commit, sizeof(next.commit), "%s", commit);
 	next.doc = doc;
 	next.len = len;
 	doc = NULL;
-	if ((err = tsm_store_begin(r->s.store)) < 0)
-		goto done;
-	/* a member already granted (another device) needs no new grant */
-	ok = (rm != NULL ||
-	      tsm_ops_append(NULL, r->s.store, &spec, 1) == 0) &&
-	     tsm_state_invite_use(r->s.store, j->member, j->site) == 0 &&
-	     tsm_state_put_text(r->s.store, TSM_K_ROSTER, next.commit) == 0 &&
-	     tsm_state_put(r->s.store, TSM_K_ROSTER_DOC, next.doc, next.len) ==
-		     0;
-	err = ok ? 0 : tsm_error_last()->code;
-	if (tsm_store_end(r->s.store, ok) < 0 && ok)
-		err = tsm_error_last()->code;
-	if (err < 0)
-		goto done;
+	if (fresh) {
+		if ((err = tsm_codec_grant_value(&grant, inv->role,
+						 inv->name[0] ? inv->name
+							      : j->member,
+						 j->site, j->sign_pk,
+						 j->box_pk)) < 0)
+			goto done;
+		spec.etype = "member";
+		spec.eid = j->member;
+		spec.action = "grant";
+		spec.field = NULL;
+		spec.value = grant;
+		if ((err = tsm_store_begin(r->s.store)) < 0)
+			goto done;
+		/* a member granted already (another device): no new grant */
+		ok = (rm != NULL ||
+		      tsm_ops_append(NULL, r->s.store, &spec, 1) == 0) &&
+		     tsm_state_invite_use(r->s.store, j->member, j->site) == 0;
+		err = ok ? 0 : tsm_error_last()->code;
+		if (tsm_store_end(r->s.store, ok) < 0 && ok)
+			err = tsm_error_last()->code;
+		if (err < 0)
+			goto done;
+		r->rep->admitted++;
+	}
 	tsm_roster_head_dispose(&r->s.roster);
 	r->s.roster = next;
 	memset(&next, 0, sizeof(next));
 	r->rep->roster_version = r->s.roster.roster->version;
-	r->rep->admitted++;
 	err = tsm_mirror_set_ref(r->s.mirror, TSM_REF_ROSTER,
 				 r->s.roster.commit, NULL);
 done:
@@ -281,10 +298,9 @@ static int visit_join(const char *ref, const char *id, void *p)
 	tsm_state_invite inv;
 	tsm_join j;
 	char reason[256], shown[128];
-	int err;
+	int err, again = 0;
 
 	snprintf(shown, sizeof(shown), "refs/%s", ref + strlen(TSM_REF_FETCHED));
-
 	if (!tsm_site_id_valid(site) ||
 	    tsm_roster_site_of(r->s.roster.roster, site, NULL))
 		return 0; /* admitted already */
@@ -302,7 +318,12 @@ static int visit_join(const char *ref, const char *id, void *p)
 		return err;
 	reason[0] = '\0';
 	tsm_join_mac(mac, inv.mac_key, &j);
-	if (inv.used_site[0])
+	if (sodium_memcmp(mac, j.mac, TSM_MAC_LEN) != 0)
+		snprintf(reason, sizeof(reason),
+			 "join request: bad invite code for %s", j.member);
+	else if (strcmp(inv.used_site, site) == 0)
+		again = 1; /* admitted here, its roster version not published */
+	else if (inv.used_site[0])
 		snprintf(reason, sizeof(reason),
 			 "join request: the invite for %s was used already",
 			 j.member);
@@ -310,13 +331,10 @@ static int visit_join(const char *ref, const char *id, void *p)
 		snprintf(reason, sizeof(reason),
 			 "join request: the invite for %s has expired",
 			 j.member);
-	else if (sodium_memcmp(mac, j.mac, TSM_MAC_LEN) != 0)
-		snprintf(reason, sizeof(reason),
-			 "join request: bad invite code for %s", j.member);
 	if (reason[0])
 		err = reject(r, shown, id, reason);
 	else
-		err = admit(r, &j, &inv);
+		err = admit(r, &j, &inv, !again);
 	sodium_memzero(&inv, sizeof(inv));
 	return err;
 }
@@ -773,22 +791,36 @@ static int step_push(struct run *r)
 		return 0;
 	progress(r, "sending", 0, 0);
 	err = tsm_mirror_push(r->s.mirror, refs, n);
-	if (err == TSM_ECONFLICT) {
-		for (i = 0; i < n; i++)
-			if (!refs[i].ok &&
-			    (err = reject(r, refs[i].ref, refs[i].id,
-					  refs[i].status)) < 0)
+	if (err < 0 && err != TSM_ECONFLICT)
+		return err;
+	for (i = 0; i < n; i++) {
+		if (strcmp(refs[i].ref, TSM_REF_ROSTER) != 0)
+			continue;
+		if (refs[i].ok) {
+			/* a roster version of ours, now on the central
+			 * repository: the verified roster from now on */
+			if ((err = tsm_session_save_roster(&r->s)) < 0)
 				return err;
-		return 0;
+		} else if (r->retry) {
+			/* another manager moved the roster meanwhile: start
+			 * again (some transports refuse the whole push then,
+			 * so every ref of it is retried) */
+			r->roster_refused = 1;
+			return 0;
+		}
 	}
-	return err;
+	for (i = 0; i < n; i++)
+		if (!refs[i].ok && (err = reject(r, refs[i].ref, refs[i].id,
+						 refs[i].status)) < 0)
+			return err;
+	return 0;
 }
 
 int tsm_sync(tsm_sync_report *out, tsm_store *store,
 	     const tsm_sync_options *opts)
 {
 	struct run r;
-	int err;
+	int err, attempt;
 
 	memset(out, 0, sizeof(*out));
 	memset(&r, 0, sizeof(r));
@@ -800,25 +832,34 @@ int tsm_sync(tsm_sync_report *out, tsm_store *store,
 				    NULL)) < 0)
 		return err;
 	tsm_mirror_set_progress(r.s.mirror, on_transfer, &r);
-	if ((err = repair_refs(&r)) < 0)
-		goto done;
-	progress(&r, "receiving", 0, 0);
-	if ((err = tsm_mirror_fetch(r.s.mirror)) < 0)
-		goto done;
-	if ((err = step_roster(&r)) < 0)
-		goto done;
-	if (r.s.team_key) {
-		if ((err = step_admit(&r)) < 0)
+	for (attempt = 0;; attempt++) {
+		r.retry = attempt < 2;
+		r.roster_refused = 0;
+		if ((err = repair_refs(&r)) < 0)
 			goto done;
-		if ((err = step_apply(&r)) < 0)
+		progress(&r, "receiving", 0, 0);
+		if ((err = tsm_mirror_fetch(r.s.mirror)) < 0)
 			goto done;
-		if ((err = step_batch(&r)) < 0)
+		if ((err = step_roster(&r)) < 0)
+			goto done;
+		if (r.s.team_key) {
+			if ((err = step_admit(&r)) < 0)
+				goto done;
+			if ((err = step_apply(&r)) < 0)
+				goto done;
+			if ((err = step_batch(&r)) < 0)
+				goto done;
+		}
+		checkpoint(&r, "before-push");
+		if ((err = step_push(&r)) < 0)
+			goto done;
+		checkpoint(&r, "after-push");
+		if (!r.roster_refused)
+			break;
+		/* start again from the roster the store has verified */
+		if ((err = tsm_session_reload_roster(&r.s)) < 0)
 			goto done;
 	}
-	checkpoint(&r, "before-push");
-	if ((err = step_push(&r)) < 0)
-		goto done;
-	checkpoint(&r, "after-push");
 	if (out->nrejections)
 		err = tsm_error_set(TSM_ECONFLICT,
 				    "sync finished with %zu rejection%s",

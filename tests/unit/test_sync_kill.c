@@ -282,6 +282,41 @@ static void test_kill_during_apply(void **state)
 	converged();
 }
 
+static void test_kill_during_admission(void **state)
+{
+	tsm_store *cy;
+	tsm_sync_report rep;
+	tsm_op *ops = NULL;
+	char dir[4200], *code = NULL;
+	size_t n = 0;
+
+	cy = new_store(dir, sizeof(dir), "cy", "cy");
+	assert_int_equal(tsm_member_invite(&code, boss, "cy", "agent", NULL,
+					   0),
+			 0);
+	assert_int_equal(tsm_team_join(cy, NULL, code), 0);
+	free(code);
+	/* admitted (grant op, invite used) but the roster never pushed */
+	killed_sync(dir_boss, "before-push");
+	sync_clean(cy, &rep);
+	assert_int_equal(rep.pending, 1);
+	tsm_sync_report_dispose(&rep);
+	sync_clean(boss, &rep);
+	assert_int_equal(rep.admitted, 0); /* not again: only republished */
+	assert_int_equal(rep.sent, 0);
+	tsm_sync_report_dispose(&rep);
+	sync_clean(cy, &rep);
+	assert_int_equal(rep.admitted_self, 1);
+	tsm_sync_report_dispose(&rep);
+	/* exactly one grant for cy, everywhere */
+	assert_int_equal(tsm_ops_list(&ops, &n, cy, "member", "cy"), 0);
+	assert_int_equal(n, 1);
+	tsm_ops_list_free(ops, n);
+	sync_clean(ana, NULL);
+	converged();
+	tsm_store_free(cy);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -289,6 +324,7 @@ int main(void)
 		cmocka_unit_test(test_kill_after_batch_recorded),
 		cmocka_unit_test(test_kill_after_push),
 		cmocka_unit_test(test_kill_during_apply),
+		cmocka_unit_test(test_kill_during_admission),
 	};
 
 	tsm_init();

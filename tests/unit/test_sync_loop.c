@@ -38,13 +38,21 @@ static tsm_store *new_store(const char *name, const char *member,
 	return s;
 }
 
+/* Syncs s without rejections; the report goes to rep, or is dropped when
+ * rep is NULL. */
 static void sync_ok(tsm_store *s, tsm_sync_report *rep)
 {
-	int err = tsm_sync(rep, s, NULL);
+	tsm_sync_report mine;
+	int err = tsm_sync(&mine, s, NULL);
 
 	if (err < 0)
-		fail_msg("sync: %s", tsm_error_last()->message);
-	assert_int_equal(rep->nrejections, 0);
+		fail_msg("sync: %s (%s)", tsm_error_last()->message,
+			 mine.nrejections ? mine.rejections[0].reason : "");
+	assert_int_equal(mine.nrejections, 0);
+	if (rep)
+		*rep = mine;
+	else
+		tsm_sync_report_dispose(&mine);
 }
 
 static void append(tsm_store *s, const char *etype, const char *eid,
@@ -194,10 +202,94 @@ static void test_team(void **state)
 	tsm_store_free(ana);
 }
 
+/* The checkpoint of the second manager's sync: right before its push, the
+ * first manager syncs (and admits someone), so the roster moves under it. */
+static void race(const char *point, void *payload)
+{
+	tsm_sync_report rep;
+	static int done;
+
+	if (strcmp(point, "before-push") != 0 || done)
+		return;
+	done = 1;
+	sync_ok(payload, &rep);
+	assert_int_equal(rep.admitted, 1);
+	tsm_sync_report_dispose(&rep);
+}
+
+static void test_two_managers(void **state)
+{
+	tsm_sync_options opts = TSM_SYNC_OPTIONS_INIT;
+	tsm_store *m1, *m2, *x, *y;
+	tsm_sync_report rep;
+	tsm_team_info info;
+	char *code = NULL, central2[4300];
+	tsm_mirror *m = NULL;
+
+	snprintf(central2, sizeof(central2), "%s/central2.git", root);
+	assert_int_equal(tsm_mirror_open(&m, central2, NULL), 0);
+	tsm_mirror_free(m);
+	m1 = new_store("m1", "m1", "Manager One");
+	m2 = new_store("m2", "m2", "Manager Two");
+	x = new_store("x", "xx", "Person X");
+	y = new_store("y", "yy", "Person Y");
+	assert_int_equal(tsm_team_create(m1, central2, "Two Managers"), 0);
+	sync_ok(m1, NULL);
+	assert_int_equal(tsm_member_invite(&code, m1, "m2", "manager", NULL,
+					   0),
+			 0);
+	assert_int_equal(tsm_team_join(m2, NULL, code), 0);
+	free(code);
+	sync_ok(m1, &rep);
+	tsm_sync_report_dispose(&rep);
+	sync_ok(m2, &rep);
+	assert_int_equal(rep.admitted_self, 1);
+	tsm_sync_report_dispose(&rep);
+
+	/* each manager invites one person; both join */
+	assert_int_equal(tsm_member_invite(&code, m1, "xx", "agent", NULL, 0),
+			 0);
+	assert_int_equal(tsm_team_join(x, NULL, code), 0);
+	free(code);
+	assert_int_equal(tsm_member_invite(&code, m2, "yy", "lead", NULL, 0),
+			 0);
+	assert_int_equal(tsm_team_join(y, NULL, code), 0);
+	free(code);
+	/* m2 admits y, but m1 admits x and publishes first: m2's roster
+	 * push is refused, m2 starts again from m1's version */
+	opts.checkpoint = race;
+	opts.payload = m1;
+	if (tsm_sync(&rep, m2, &opts) < 0)
+		fail_msg("sync: %s (%s: %s)", tsm_error_last()->message,
+			 rep.nrejections ? rep.rejections[0].ref : "",
+			 rep.nrejections ? rep.rejections[0].reason : "");
+	assert_int_equal(rep.nrejections, 0);
+	assert_int_equal(rep.admitted, 1);
+	assert_int_equal(rep.roster_version, 4);
+	tsm_sync_report_dispose(&rep);
+	sync_ok(x, &rep);
+	assert_int_equal(rep.admitted_self, 1);
+	tsm_sync_report_dispose(&rep);
+	sync_ok(y, &rep);
+	assert_int_equal(rep.admitted_self, 1);
+	tsm_sync_report_dispose(&rep);
+	assert_int_equal(tsm_team_info_get(&info, y), 0);
+	assert_string_equal(info.role, "lead");
+	assert_int_equal(info.members, 4);
+	sync_ok(m1, NULL);
+	assert_int_equal(tsm_team_info_get(&info, m1), 0);
+	assert_int_equal(info.roster_version, 4);
+	tsm_store_free(m1);
+	tsm_store_free(m2);
+	tsm_store_free(x);
+	tsm_store_free(y);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_team),
+		cmocka_unit_test(test_two_managers),
 	};
 
 	tsm_init();
