@@ -13,6 +13,7 @@ extern const struct cli_cmd cmd_help;
 extern const struct cli_cmd cmd_init, cmd_unlock, cmd_lock, cmd_passwd,
 	cmd_status, cmd_check;
 extern const struct cli_cmd cmd_team, cmd_member, cmd_join, cmd_sync;
+extern const struct cli_cmd cmd_audit;
 extern const struct cli_cmd cmd_customer, cmd_dnc, cmd_policy;
 extern const struct cli_cmd cmd_script, cmd_order, cmd_product;
 
@@ -34,6 +35,7 @@ const struct cli_cmd *const cli_commands[] = {
 	&cmd_script,
 	&cmd_order,
 	&cmd_product,
+	&cmd_audit,
 	&cmd_help,
 	NULL,
 };
