@@ -102,10 +102,17 @@ static void print_text(const tsm_sync_report *r)
 	if (r->admitted_self)
 		printf("admitted to the team (roster version %llu)\n",
 		       (unsigned long long)r->roster_version);
-	printf("sent %zu op%s in %zu batch%s, received %zu op%s\n", r->sent,
-	       r->sent == 1 ? "" : "s", r->batches,
-	       r->batches == 1 ? "" : "es", r->received,
-	       r->received == 1 ? "" : "s");
+	if (r->sent)
+		printf("sent %zu op%s in %zu batch%s", r->sent,
+		       r->sent == 1 ? "" : "s", r->batches,
+		       r->batches == 1 ? "" : "es");
+	else
+		printf("nothing new to send");
+	if (r->received)
+		printf(", received %zu op%s\n", r->received,
+		       r->received == 1 ? "" : "s");
+	else
+		printf(", nothing new received\n");
 	for (i = 0; i < r->nmembers; i++)
 		printf("  %-20s sent %-6zu received %zu\n",
 		       r->members[i].member, r->members[i].sent,
