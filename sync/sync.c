@@ -544,32 +544,23 @@ static int concat(char **out, size_t *outlen, const struct apply_ctx *ac)
 	return 0;
 }
 
-/* Step 4: verify every other site's new batches, apply them at once. */
-static int step_apply(struct run *r)
+/* Applies ops (a JSON array) and moves the cursors of batches p[0..n) in
+ * one transaction; adds what it did to the report. */
+static int apply_batches(struct run *r, const char *ops, size_t len,
+			 const struct pending *p, size_t n)
 {
-	struct apply_ctx ac = {r, NULL, 0, 0, 0};
 	tsm_apply_stats stats;
 	tsm_sync_member *ms;
-	char *all = NULL;
-	size_t len = 0, i;
+	size_t i;
 	int err, ok;
 
 	memset(&stats, 0, sizeof(stats));
-	if ((err = tsm_mirror_each_ref(r->s.mirror,
-				       TSM_REF_FETCHED "tsm/sites/",
-				       visit_site, &ac)) < 0)
-		goto done;
-	if (ac.n == 0)
-		goto done;
-	if ((err = concat(&all, &len, &ac)) < 0)
-		goto done;
-	progress(r, "applying", 0, ac.n);
 	if ((err = tsm_store_begin(r->s.store)) < 0)
-		goto done;
-	ok = tsm_ops_apply_json(&stats, r->s.store, all, len) == 0;
-	for (i = 0; ok && i < ac.n; i++)
-		ok = tsm_state_set_cursor(r->s.store, ac.p[i].site,
-					  ac.p[i].commit, ac.p[i].seq) == 0;
+		return err;
+	ok = tsm_ops_apply_json(&stats, r->s.store, ops, len) == 0;
+	for (i = 0; ok && i < n; i++)
+		ok = tsm_state_set_cursor(r->s.store, p[i].site, p[i].commit,
+					  p[i].seq) == 0;
 	if (ok)
 		checkpoint(r, "during-apply");
 	err = ok ? 0 : tsm_error_last()->code;
@@ -577,7 +568,6 @@ static int step_apply(struct run *r)
 		err = tsm_error_last()->code;
 	if (err < 0)
 		goto done;
-	progress(r, "applying", ac.n, ac.n);
 	r->rep->received += stats.applied;
 	r->rep->duplicates += stats.duplicates;
 	r->rep->conflicts += stats.reviews_added;
@@ -592,6 +582,62 @@ static int step_apply(struct run *r)
 	}
 done:
 	tsm_apply_stats_dispose(&stats);
+	return err;
+}
+
+/* The op log refused the whole set (a signed batch holding ops it cannot
+ * take): apply batch by batch, each site in order, and reject the first
+ * refused batch of a site and everything after it on that site. */
+static int apply_one_by_one(struct run *r, struct apply_ctx *ac)
+{
+	char shown[128], why[320], bad_site[TSM_SITE_LEN + 1] = "";
+	size_t i;
+	int err;
+
+	for (i = 0; i < ac->n; i++) {
+		struct pending *q = &ac->p[i];
+
+		if (strcmp(q->site, bad_site) == 0)
+			continue;
+		err = apply_batches(r, q->payload, q->len, q, 1);
+		if (err == TSM_EINVALID || err == TSM_ECORRUPT) {
+			snprintf(shown, sizeof(shown), "%s%s", TSM_REF_SITES,
+				 q->site);
+			snprintf(why, sizeof(why), "the op log refused it: %s",
+				 tsm_error_last()->message);
+			if ((err = reject(r, shown, q->commit, why)) < 0)
+				return err;
+			snprintf(bad_site, sizeof(bad_site), "%s", q->site);
+		} else if (err < 0) {
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* Step 4: verify every other site's new batches, apply them at once. */
+static int step_apply(struct run *r)
+{
+	struct apply_ctx ac = {r, NULL, 0, 0, 0};
+	char *all = NULL;
+	size_t len = 0, i;
+	int err;
+
+	if ((err = tsm_mirror_each_ref(r->s.mirror,
+				       TSM_REF_FETCHED "tsm/sites/",
+				       visit_site, &ac)) < 0)
+		goto done;
+	if (ac.n == 0)
+		goto done;
+	if ((err = concat(&all, &len, &ac)) < 0)
+		goto done;
+	progress(r, "applying", 0, ac.n);
+	err = apply_batches(r, all, len, ac.p, ac.n);
+	if (err == TSM_EINVALID || err == TSM_ECORRUPT)
+		err = apply_one_by_one(r, &ac);
+	if (err == 0)
+		progress(r, "applying", ac.n, ac.n);
+done:
 	for (i = 0; i < ac.n; i++)
 		free(ac.p[i].payload);
 	free(ac.p);

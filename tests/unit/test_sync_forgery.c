@@ -143,8 +143,10 @@ static uint64_t last_seq(const char *id)
 }
 
 /* A batch for ana's site on top of ana's central tip, holding one op that
- * creates customer "cf0rged000001", signed with sk claiming pk. */
-static void forge(char *out, const unsigned char *pk, const unsigned char *sk)
+ * does action (normally "create") on customer "cf0rged000001", signed with
+ * sk claiming pk. */
+static void forge_action(char *out, const unsigned char *pk,
+			 const unsigned char *sk, const char *action)
 {
 	char tip[41], payload[1024];
 	tsm_batch_header h;
@@ -156,10 +158,10 @@ static void forge(char *out, const unsigned char *pk, const unsigned char *sk)
 	snprintf(payload, sizeof(payload),
 		 "[{\"site\":\"%s\",\"seq\":%llu,\"hlc\":\"0000ffff00000000\","
 		 "\"author\":\"ana\",\"etype\":\"customer\",\"eid\":"
-		 "\"cf0rged000001\",\"action\":\"create\",\"field\":\"\","
+		 "\"cf0rged000001\",\"action\":\"%s\",\"field\":\"\","
 		 "\"value\":{\"name\":\"Forged Customer\",\"phone\":"
 		 "\"+8613800009999\"},\"supersedes\":[]}]",
-		 id_ana.site, (unsigned long long)seq);
+		 id_ana.site, (unsigned long long)seq, action);
 	memset(&h, 0, sizeof(h));
 	snprintf(h.team, sizeof(h.team), "%s", team);
 	snprintf(h.site, sizeof(h.site), "%s", id_ana.site);
@@ -172,6 +174,11 @@ static void forge(char *out, const unsigned char *pk, const unsigned char *sk)
 					   b.nentries, b.message, "x"),
 			 0);
 	tsm_batch_out_free(&b);
+}
+
+static void forge(char *out, const unsigned char *pk, const unsigned char *sk)
+{
+	forge_action(out, pk, sk, "create");
 }
 
 /* Syncs s expecting exactly one rejection on ref naming reason; checks that
@@ -397,6 +404,30 @@ static void test_unknown_site(void **state)
 	expect_rejected(bo, ref, "not in the roster", 1);
 }
 
+/* Properly signed by ana's own key, but the op inside is not one the op
+ * log can take: that batch is refused, other sites' batches still apply. */
+static void test_signed_but_malformed(void **state)
+{
+	char good[41], bad[41];
+	tsm_op *ops = NULL;
+	size_t n = 0;
+
+	append(bo, "c0000000000b2",
+	       "{\"name\":\"Bo Second\",\"phone\":\"+8613800002004\"}");
+	sync_clean(bo);
+	assert_int_equal(tsm_mirror_ref(good, cm, ana_ref), 0);
+	forge_action(bad, id_ana.sign_pk, sk_ana, "not a word!");
+	assert_int_equal(tsm_mirror_set_ref(cm, ana_ref, bad, NULL), 0);
+	expect_rejected(boss, ana_ref, "the op log refused it", 0);
+	assert_int_equal(tsm_ops_list(&ops, &n, boss, "customer",
+				      "c0000000000b2"),
+			 0);
+	assert_int_equal(n, 1);
+	tsm_ops_list_free(ops, n);
+	expect_rejected(boss, ana_ref, "the op log refused it", 1);
+	restore(good);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -405,6 +436,7 @@ int main(void)
 		cmocka_unit_test(test_modified_after_signing),
 		cmocka_unit_test(test_replayed_from_other_site),
 		cmocka_unit_test(test_rewritten_ref),
+		cmocka_unit_test(test_signed_but_malformed),
 		cmocka_unit_test(test_unknown_site),
 	};
 
