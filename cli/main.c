@@ -16,6 +16,7 @@ extern const struct cli_cmd cmd_team, cmd_member, cmd_join, cmd_sync;
 extern const struct cli_cmd cmd_audit;
 extern const struct cli_cmd cmd_customer, cmd_dnc, cmd_policy;
 extern const struct cli_cmd cmd_script, cmd_order, cmd_product;
+extern const struct cli_cmd cmd_call, cmd_dial, cmd_followup, cmd_today;
 
 /* The command table, in the order `tsm --help` lists them. */
 const struct cli_cmd *const cli_commands[] = {
@@ -35,6 +36,10 @@ const struct cli_cmd *const cli_commands[] = {
 	&cmd_script,
 	&cmd_order,
 	&cmd_product,
+	&cmd_call,
+	&cmd_dial,
+	&cmd_followup,
+	&cmd_today,
 	&cmd_audit,
 	&cmd_help,
 	NULL,
