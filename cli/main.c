@@ -15,6 +15,7 @@ extern const struct cli_cmd cmd_init, cmd_unlock, cmd_lock, cmd_passwd,
 extern const struct cli_cmd cmd_team, cmd_member, cmd_join, cmd_sync;
 extern const struct cli_cmd cmd_audit;
 extern const struct cli_cmd cmd_customer, cmd_dnc, cmd_policy;
+extern const struct cli_cmd cmd_import, cmd_assign;
 extern const struct cli_cmd cmd_script, cmd_order, cmd_product;
 extern const struct cli_cmd cmd_call, cmd_dial, cmd_followup, cmd_today;
 
@@ -31,6 +32,8 @@ const struct cli_cmd *const cli_commands[] = {
 	&cmd_join,
 	&cmd_sync,
 	&cmd_customer,
+	&cmd_import,
+	&cmd_assign,
 	&cmd_dnc,
 	&cmd_policy,
 	&cmd_script,
