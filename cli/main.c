@@ -17,6 +17,7 @@ extern const struct cli_cmd cmd_audit;
 extern const struct cli_cmd cmd_customer, cmd_dnc, cmd_policy;
 extern const struct cli_cmd cmd_import, cmd_assign;
 extern const struct cli_cmd cmd_script, cmd_order, cmd_product;
+extern const struct cli_cmd cmd_review, cmd_target, cmd_report;
 extern const struct cli_cmd cmd_call, cmd_dial, cmd_followup, cmd_today;
 
 /* The command table, in the order `tsm --help` lists them. */
@@ -39,6 +40,9 @@ const struct cli_cmd *const cli_commands[] = {
 	&cmd_script,
 	&cmd_order,
 	&cmd_product,
+	&cmd_review,
+	&cmd_target,
+	&cmd_report,
 	&cmd_call,
 	&cmd_dial,
 	&cmd_followup,
