@@ -14,6 +14,7 @@ extern const struct cli_cmd cmd_init, cmd_unlock, cmd_lock, cmd_passwd,
 	cmd_status, cmd_check;
 extern const struct cli_cmd cmd_team, cmd_member, cmd_join, cmd_sync;
 extern const struct cli_cmd cmd_audit;
+extern const struct cli_cmd cmd_debug;
 extern const struct cli_cmd cmd_customer, cmd_dnc, cmd_policy;
 extern const struct cli_cmd cmd_import, cmd_assign;
 extern const struct cli_cmd cmd_script, cmd_order, cmd_product;
@@ -48,6 +49,7 @@ const struct cli_cmd *const cli_commands[] = {
 	&cmd_followup,
 	&cmd_today,
 	&cmd_audit,
+	&cmd_debug,
 	&cmd_help,
 	NULL,
 };
