@@ -2,8 +2,9 @@
 # tests/cli/c_today.sh — `tsm today`: the day's dials, connected, effective
 # (by outcome or by the policy's talk-time threshold), interested, orders,
 # revenue and talk time; follow-ups overdue, due and done; revisits due; the
-# policy's daily targets and "no target set" for the month; --json checked
-# field by field; calls of other days left out.
+# policy's daily targets; the month's target ("no target set", then
+# progress once `tsm target set` gives one); --json checked field by field;
+# calls of other days left out.
 set -eu
 : "${TSM:?set TSM to the tsm binary}"
 
@@ -105,6 +106,17 @@ rc 0 "$TSM" today
 out_has 'daily target:'
 out_has 'dials       6 / 12  (50%)'
 out_has 'orders      1 / 2  (50%)'
+
+echo "== the month's target (the team's target entity MEMBER:YYYY-MM)"
+rc 0 "$TSM" target set --member a1 --calls 100 --revenue 50000
+rc 0 "$TSM" today --json
+jqe '.month.month == "2026-12" and .month.target.dials.target == 100 and .month.target.dials.done == 6'
+jqe '.month.target.revenue_fen.target == 5000000 and .month.target.revenue_fen.done == 350050'
+jqe '(.month.target | has("orders") | not) and (.month.target | has("effective") | not)'
+rc 0 "$TSM" today
+out_has 'month 2026-12:'
+out_has 'dials       6 / 100  (6%)'
+out_has 'revenue     ¥3,500.50 / ¥50,000.00  (7%)'
 
 echo "== a revisit done today"
 log "$OLD" --outcome revisit-done --satisfaction 5 --duration 60
