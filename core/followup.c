@@ -462,17 +462,19 @@ int tsm_followup_resolve(char *out, tsm_store *store, const char *ref)
 	len = strlen(ref);
 	if (len >= TSM_FOLLOWUP_ID_MAX)
 		return tsm_error_set(TSM_ENOTFOUND, "no follow-up '%s'", ref);
-	/* An exact id, else ids in [ref, ref "~"): hex digits sort below. */
-	snprintf(upper, sizeof(upper), "%s~", ref);
-	err = calling_prepare(&st, store,
-			      "SELECT id, customer FROM followups "
-			      "WHERE id = ?1 OR (?3 AND id >= ?1 AND id < ?2) "
-			      "ORDER BY id <> ?1, id");
+	/* An exact id, else ids in [ref, ref "~"): hex digits sort below "~".
+	 */
+	/* [ref, ref "\x01") holds ref alone; a short ref is no prefix. */
+	snprintf(upper, sizeof(upper), "%s%s", ref,
+		 len >= PREFIX_MIN ? "~" : "\x01");
+	err =
+	    calling_prepare(&st, store,
+			    "SELECT id, customer FROM followups "
+			    "WHERE id >= ?1 AND id < ?2 ORDER BY id <> ?1, id");
 	if (err < 0)
 		return err;
 	calling_bind(st, 1, ref);
 	calling_bind(st, 2, upper);
-	sqlite3_bind_int(st, 3, len >= PREFIX_MIN);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *id = (const char *)sqlite3_column_text(st, 0);
 		const char *c = (const char *)sqlite3_column_text(st, 1);
@@ -693,11 +695,13 @@ static const char *const fl_sql[2][SC_COUNT] = {
 };
 
 #define RV_COLS                                                                \
-	"SELECT c.id, c.name, c.phone, " SQL_OWNER(                            \
-	    "c") ", " SQL_REVISIT_BASE("c") " FROM customers c WHERE c.stage " \
-					    "= 'won' AND " SQL_LIVE("c") " AN" \
-									 "D"   \
-									 " " SQL_NO_OPEN_REVISIT("c") " AND (?2 IS NULL OR c.id = ?2) AND "
+	"SELECT c.id, c.name, c.phone, " SQL_OWNER("c") ", " SQL_REVISIT_BASE( \
+	    "c") " FROM customers c WHERE c.stage "                            \
+		 "= 'won' AND " SQL_LIVE(                                      \
+		     "c") " AN"                                                \
+			  "D"                                                  \
+			  " " SQL_NO_OPEN_REVISIT(                             \
+			      "c") " AND (?2 IS NULL OR c.id = ?2) AND "
 
 static const char *const rv_sql[SC_COUNT] = {
     RV_COLS SQL_OWNER("c") " = ?1",

@@ -182,6 +182,8 @@ unchanged rc 1 "$TSM" followup add "$A" --due tomorrow --kind meeting
 err_has "unknown kind 'meeting'"
 unchanged rc 1 "$TSM" followup done fffffffffffff
 err_has "no follow-up 'fffffffffffff'"
+unchanged rc 1 "$TSM" followup done "${F2:0:3}" # a prefix needs 4+ characters
+err_has "no follow-up '${F2:0:3}'"
 unchanged rc 1 "$TSM" followup done "$F2" --satisfaction 9
 err_has "invalid satisfaction '9'"
 unchanged rc 1 "$TSM" followup reschedule "$F2" --due 'tomorrow 24:30'
