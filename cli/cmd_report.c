@@ -636,7 +636,7 @@ static int report_run(struct cli_ctx *ctx, int kind, int argc, char **argv)
 			cli_error("cannot write '%s': %s", path,
 				  strerror(errno));
 			rc = EXIT_ERR;
-		} else if (rc == EXIT_OK && !ctx->json && fmt != FMT_JSON) {
+		} else if (rc == EXIT_OK && !ctx->json) {
 			fprintf(stderr, "wrote %s\n", path);
 		}
 	}

@@ -172,8 +172,8 @@ typedef struct tsm_report_opts {
 /* Computes a report. The default scope is the team for leads, managers,
  * assistants and auditors, and the member themself for anyone else.
  * TSM_EPERM when an agent asks for the team or another member;
- * TSM_ENOTFOUND for a member neither on the roster nor active in the
- * period; TSM_EINVALID for a bad kind or both member and team. */
+ * TSM_ENOTFOUND for a member not on the roster; TSM_EINVALID for a bad
+ * kind or both member and team. */
 int tsm_report_get(tsm_report **out, tsm_store *store,
 		   const tsm_report_opts *opts);
 void tsm_report_free(tsm_report *r);
