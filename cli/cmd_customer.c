@@ -85,7 +85,7 @@ static void json_customer_fields(jsonw *w, const tsm_customer *c)
 	jw_time(w, "next_followup", c->next_due);
 	jw_kv_string(w, "next_followup_kind", c->next_kind);
 	jw_time(w, "last_call", c->last_call);
-	jw_kv_int(w, "calls", c->calls);
+	jw_kv_int(w, "call_count", c->calls);
 }
 
 static void json_customer(jsonw *w, const tsm_customer *c)

@@ -70,7 +70,7 @@ jqe '.phone_display == "+86 139 0000 0002"'
 jqe '.company == "Example Ltd" and .industry == "retail" and .region == "Shanghai"'
 jqe '.source == "web" and .salutation == "Ms" and .stage == "new"'
 jqe '.owner == null and .dnc == false and .deleted == false and .created_by == "mgr"'
-jqe '.created_at == "2026-11-27T10:00:00+08:00" and .calls == 0 and .next_followup == null'
+jqe '.created_at == "2026-11-27T10:00:00+08:00" and .call_count == 0 and .next_followup == null'
 C2=$(jq -r .id "$OUT")
 # Full-width digits and a landline with its area code.
 rc 0 "$TSM" customer add --name '李娜' --phone '１３７０００００００３' --json
