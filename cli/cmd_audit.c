@@ -175,16 +175,16 @@ static int log_table(const tsm_audit_row *rows, size_t n)
 		else
 			cli_table_cellf(t, "%s %s", r->etype, r->action);
 		cli_table_cell(t, r->field[0] ? r->field : "-");
-		cli_table_cell(t, r->field[0] ? show_value(ov, sizeof(ov),
-							    r->old_value)
-					       : "");
+		cli_table_cell(t, r->field[0]
+				      ? show_value(ov, sizeof(ov), r->old_value)
+				      : "");
 		cli_table_cell(t, show_value(nv, sizeof(nv), r->new_value));
 		if (r->reason)
 			cli_table_cellf(t, "%s: %s", r->status, r->reason);
 		else
 			cli_table_cell(t, r->status);
-		cli_table_cell(t, batch_text(b, sizeof(b), r->batch,
-					     r->signature));
+		cli_table_cell(
+		    t, batch_text(b, sizeof(b), r->batch, r->signature));
 		cli_table_cell(t, r->signature);
 	}
 	err = cli_table_print(t, stdout);
@@ -197,11 +197,11 @@ static int log_table(const tsm_audit_row *rows, size_t n)
 static int audit_log(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"field", required_argument, NULL, 'f'},
-		{"member", required_argument, NULL, 'm'},
-		{"from", required_argument, NULL, 'F'},
-		{"to", required_argument, NULL, 'T'},
-		{NULL, 0, NULL, 0},
+	    {"field", required_argument, NULL, 'f'},
+	    {"member", required_argument, NULL, 'm'},
+	    {"from", required_argument, NULL, 'F'},
+	    {"to", required_argument, NULL, 'T'},
+	    {NULL, 0, NULL, 0},
 	};
 	tsm_audit_filter f = TSM_AUDIT_FILTER_INIT;
 	char id[TSM_CUSTOMER_ID_MAX], *json = NULL;
@@ -242,8 +242,8 @@ static int audit_log(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_fail();
 	if (ctx->json) {
 		rc = tsm_audit_rows_json(&json, &len, rows, n) < 0
-			     ? cli_fail()
-			     : print_json_text(json, len);
+			 ? cli_fail()
+			 : print_json_text(json, len);
 	} else {
 		printf("audit log of customer %s: %zu op%s\n", id, n,
 		       n == 1 ? "" : "s");
@@ -297,8 +297,8 @@ static int blame_table(const tsm_audit_blame *b, size_t n)
 			cli_table_cellf(t, "won over %s", e->against);
 		else
 			cli_table_cell(t, "-");
-		cli_table_cell(t, batch_text(bt, sizeof(bt), e->batch,
-					     e->signature));
+		cli_table_cell(
+		    t, batch_text(bt, sizeof(bt), e->batch, e->signature));
 	}
 	err = cli_table_print(t, stdout);
 	cli_table_free(t);
@@ -327,8 +327,8 @@ static int audit_blame(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_fail();
 	if (ctx->json) {
 		rc = tsm_audit_blame_json(&json, &len, b, n) < 0
-			     ? cli_fail()
-			     : print_json_text(json, len);
+			 ? cli_fail()
+			 : print_json_text(json, len);
 	} else {
 		printf("blame of customer %s\n", id);
 		rc = blame_table(b, n);
@@ -428,8 +428,8 @@ static void verify_text(const tsm_audit_report *r)
 static int audit_verify(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"remote", no_argument, NULL, 'r'},
-		{NULL, 0, NULL, 0},
+	    {"remote", no_argument, NULL, 'r'},
+	    {NULL, 0, NULL, 0},
 	};
 	tsm_audit_verify_options o = TSM_AUDIT_VERIFY_OPTIONS_INIT;
 	struct verify_ui ui = {0, 0};
@@ -473,11 +473,11 @@ static int write_all(FILE *f, const char *buf, size_t len)
 static int audit_export(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"from", required_argument, NULL, 'F'},
-		{"to", required_argument, NULL, 'T'},
-		{"format", required_argument, NULL, 'f'},
-		{"output", required_argument, NULL, 'o'},
-		{NULL, 0, NULL, 0},
+	    {"from", required_argument, NULL, 'F'},
+	    {"to", required_argument, NULL, 'T'},
+	    {"format", required_argument, NULL, 'f'},
+	    {"output", required_argument, NULL, 'o'},
+	    {NULL, 0, NULL, 0},
 	};
 	int64_t from = 0, to = 0;
 	int format = ctx->json ? TSM_AUDIT_JSON : TSM_AUDIT_CSV;
@@ -614,11 +614,11 @@ static int audit_check(struct cli_ctx *ctx, int argc, char **argv)
 		jw_init(&w, stdout);
 		jw_object(&w);
 		jw_kv_bool(&w, "ok", err == 0);
-		jw_kv_string(&w, "format", chk.member[0]
-						   ? (chk.format == TSM_AUDIT_JSON
-							      ? "json"
-							      : "csv")
-						   : NULL);
+		jw_kv_string(
+		    &w, "format",
+		    chk.member[0]
+			? (chk.format == TSM_AUDIT_JSON ? "json" : "csv")
+			: NULL);
 		jw_kv_string(&w, "member", chk.member[0] ? chk.member : NULL);
 		jw_kv_string(&w, "name", chk.name[0] ? chk.name : NULL);
 		jw_kv_string(&w, "role", chk.role[0] ? chk.role : NULL);
@@ -672,50 +672,49 @@ static int audit_exec(struct cli_ctx *ctx, int argc, char **argv)
 }
 
 const struct cli_cmd cmd_audit = {
-	.name = "audit",
-	.usage = "tsm audit log CUSTOMER [--field F] [--member M] [--from WHEN] "
-		 "[--to WHEN] [--json]\n"
-		 "tsm audit blame CUSTOMER [--json]\n"
-		 "tsm audit verify [--remote] [--json]\n"
-		 "tsm audit export [--from D] [--to D] [--format csv|json] "
-		 "[-o FILE]\n"
-		 "tsm audit check-export FILE [--json]",
-	.summary = "the verifiable history of customer records",
-	.help =
-		"log     every op on the customer, its follow-ups and orders,\n"
-		"        merges into it, do-not-call list ops on its phone and\n"
-		"        resolutions of its review items, in clock order:\n"
-		"        time, author with name and role at that time, action,\n"
-		"        field with its old and new value, status (accepted,\n"
-		"        superseded, rejected with the reason), the batch\n"
-		"        commit it arrived in and how it is vouched for\n"
-		"        (verified: a signed batch verified at sync; own: written\n"
-		"        here, \"local, unsynced\" until a sync publishes it;\n"
-		"        unsigned: held without a verified batch). OLD is the\n"
-		"        field's value before the op in clock order.\n"
-		"blame   who set each current value, when, and the concurrent\n"
-		"        writes it won over.\n"
-		"verify  re-verifies the sync history from the roots: roster\n"
-		"        chain from the founder key, every site's batches\n"
-		"        (signature by the site's registered key, parent\n"
-		"        chain, seq continuity, envelopes under the team key,\n"
-		"        each op's site and author), that no ref was rewritten\n"
-		"        since last seen, and that the ops held here are the\n"
-		"        signed ones. --remote checks the central repository as\n"
-		"        it is now (fetched into a temporary mirror). Prints\n"
-		"        each failure as \"site S: commit C: reason\".\n"
-		"export  every op of the period (all customers and team data)\n"
-		"        as CSV (default) or JSON, ending with a digest line\n"
-		"        signed by this replica's key. A bare day D means from\n"
-		"        its start (--from) or to its end (--to). -o FILE never\n"
-		"        overwrites a file.\n"
-		"check-export FILE  recomputes the digest, checks the signature\n"
-		"        and that the key is a known key of the signing member.\n"
-		"\n"
-		"Exit codes: verify exits 4 when the history does not verify\n"
-		"(tampering or rewrites: needs review), 1 when it cannot run;\n"
-		"check-export exits 1 when the file does not verify or its key\n"
-		"is not known here.\n",
-	.flags = CMD_NEEDS_STORE | CMD_NEEDS_UNLOCK,
-	.exec = audit_exec,
+    .name = "audit",
+    .usage = "tsm audit log CUSTOMER [--field F] [--member M] [--from WHEN] "
+	     "[--to WHEN] [--json]\n"
+	     "tsm audit blame CUSTOMER [--json]\n"
+	     "tsm audit verify [--remote] [--json]\n"
+	     "tsm audit export [--from D] [--to D] [--format csv|json] "
+	     "[-o FILE]\n"
+	     "tsm audit check-export FILE [--json]",
+    .summary = "the verifiable history of customer records",
+    .help = "log     every op on the customer, its follow-ups and orders,\n"
+	    "        merges into it, do-not-call list ops on its phone and\n"
+	    "        resolutions of its review items, in clock order:\n"
+	    "        time, author with name and role at that time, action,\n"
+	    "        field with its old and new value, status (accepted,\n"
+	    "        superseded, rejected with the reason), the batch\n"
+	    "        commit it arrived in and how it is vouched for\n"
+	    "        (verified: a signed batch verified at sync; own: written\n"
+	    "        here, \"local, unsynced\" until a sync publishes it;\n"
+	    "        unsigned: held without a verified batch). OLD is the\n"
+	    "        field's value before the op in clock order.\n"
+	    "blame   who set each current value, when, and the concurrent\n"
+	    "        writes it won over.\n"
+	    "verify  re-verifies the sync history from the roots: roster\n"
+	    "        chain from the founder key, every site's batches\n"
+	    "        (signature by the site's registered key, parent\n"
+	    "        chain, seq continuity, envelopes under the team key,\n"
+	    "        each op's site and author), that no ref was rewritten\n"
+	    "        since last seen, and that the ops held here are the\n"
+	    "        signed ones. --remote checks the central repository as\n"
+	    "        it is now (fetched into a temporary mirror). Prints\n"
+	    "        each failure as \"site S: commit C: reason\".\n"
+	    "export  every op of the period (all customers and team data)\n"
+	    "        as CSV (default) or JSON, ending with a digest line\n"
+	    "        signed by this replica's key. A bare day D means from\n"
+	    "        its start (--from) or to its end (--to). -o FILE never\n"
+	    "        overwrites a file.\n"
+	    "check-export FILE  recomputes the digest, checks the signature\n"
+	    "        and that the key is a known key of the signing member.\n"
+	    "\n"
+	    "Exit codes: verify exits 4 when the history does not verify\n"
+	    "(tampering or rewrites: needs review), 1 when it cannot run;\n"
+	    "check-export exits 1 when the file does not verify or its key\n"
+	    "is not known here.\n",
+    .flags = CMD_NEEDS_STORE | CMD_NEEDS_UNLOCK,
+    .exec = audit_exec,
 };

@@ -18,17 +18,17 @@
 #include "tsm/when.h"
 
 static const char SCHEMA[] =
-	/* Which batch commit carried which seqs of a site, from the chains
-	 * sync verified and applied (for this replica's own site: the
-	 * batches it wrote). Local-only (not part of the state hash); rebuilt
-	 * from the mirror when lost. */
-	"CREATE TABLE IF NOT EXISTS audit_batches (\n"
-	"  site      TEXT NOT NULL,\n"
-	"  seq_last  INTEGER NOT NULL,\n"
-	"  seq_first INTEGER NOT NULL,\n"
-	"  commit_id TEXT NOT NULL,    -- 40 hex digits\n"
-	"  PRIMARY KEY (site, seq_last)\n"
-	") WITHOUT ROWID;\n";
+    /* Which batch commit carried which seqs of a site, from the chains
+     * sync verified and applied (for this replica's own site: the
+     * batches it wrote). Local-only (not part of the state hash); rebuilt
+     * from the mirror when lost. */
+    "CREATE TABLE IF NOT EXISTS audit_batches (\n"
+    "  site      TEXT NOT NULL,\n"
+    "  seq_last  INTEGER NOT NULL,\n"
+    "  seq_first INTEGER NOT NULL,\n"
+    "  commit_id TEXT NOT NULL,    -- 40 hex digits\n"
+    "  PRIMARY KEY (site, seq_last)\n"
+    ") WITHOUT ROWID;\n";
 
 #define DIGEST_PREFIX "tsm-audit-digest v1"
 #define CSV_LINE_PREFIX "# " DIGEST_PREFIX " "
@@ -94,8 +94,8 @@ static int table_exists(int *out, sqlite3 *db, const char *name)
 	rc = sqlite3_step(st);
 	*out = rc == SQLITE_ROW;
 	err = rc == SQLITE_ROW || rc == SQLITE_DONE
-		      ? 0
-		      : tsm_error_sqlite(db, rc, "read schema");
+		  ? 0
+		  : tsm_error_sqlite(db, rc, "read schema");
 	sqlite3_finalize(st);
 	return err;
 }
@@ -139,8 +139,8 @@ int tsm_audit_batch_tip(char *commit, int64_t *seq_last, tsm_store *store,
 	return err;
 }
 
-int tsm_audit_batch_put(tsm_store *store, const char *site,
-			const char *commit, int64_t first, int64_t last)
+int tsm_audit_batch_put(tsm_store *store, const char *site, const char *commit,
+			int64_t first, int64_t last)
 {
 	sqlite3 *db = tsm_store_db(store);
 	sqlite3_stmt *st = NULL;
@@ -155,8 +155,9 @@ int tsm_audit_batch_put(tsm_store *store, const char *site,
 	sqlite3_bind_int64(st, 3, first);
 	sqlite3_bind_text(st, 4, commit, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
-	err = rc == SQLITE_DONE ? 0
-				: tsm_error_sqlite(db, rc, "record audit batch");
+	err = rc == SQLITE_DONE
+		  ? 0
+		  : tsm_error_sqlite(db, rc, "record audit batch");
 	sqlite3_finalize(st);
 	return err;
 }
@@ -167,13 +168,14 @@ int tsm_audit_batch_forget(tsm_store *store, const char *site)
 	sqlite3_stmt *st = NULL;
 	int err, rc;
 
-	if ((err = prep(&st, db,
-			"DELETE FROM audit_batches WHERE site = ?1")) < 0)
+	if ((err = prep(&st, db, "DELETE FROM audit_batches WHERE site = ?1")) <
+	    0)
 		return err;
 	sqlite3_bind_text(st, 1, site, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
-	err = rc == SQLITE_DONE ? 0
-				: tsm_error_sqlite(db, rc, "forget audit batches");
+	err = rc == SQLITE_DONE
+		  ? 0
+		  : tsm_error_sqlite(db, rc, "forget audit batches");
 	sqlite3_finalize(st);
 	return err;
 }
@@ -185,9 +187,9 @@ struct aop {
 	int64_t seq;
 	uint64_t hlc;
 	char *author, *etype, *eid, *action, *field, *value, *sup, *status,
-		*reason;
-	char *old;   /* the field's value just before, computed */
-	char *fval;  /* a create's value of the filtered field */
+	    *reason;
+	char *old;	      /* the field's value just before, computed */
+	char *fval;	      /* a create's value of the filtered field */
 	const char *customer; /* borrowed */
 };
 
@@ -640,8 +642,7 @@ static int actx_open(struct actx *c, tsm_store *store)
 	if (err < 0 && err != TSM_ENOTFOUND)
 		return err;
 	c->have_me = err == 0;
-	if ((err = table_exists(&c->have_batches, c->db, "audit_batches")) <
-	    0)
+	if ((err = table_exists(&c->have_batches, c->db, "audit_batches")) < 0)
 		return err;
 	if ((err = prep(&c->entity, c->db, SQL_ENTITY)) < 0 ||
 	    (err = prep(&c->one, c->db, SQL_ONE)) < 0)
@@ -707,17 +708,15 @@ static const char *sig_of(const struct actx *c, const char *site,
 }
 
 /* Name and role of author at the key; copies into *name / *role. */
-static int who_at(char **name, char **role, struct actx *c,
-		  const char *author, uint64_t hlc, const char *site,
-		  int64_t seq)
+static int who_at(char **name, char **role, struct actx *c, const char *author,
+		  uint64_t hlc, const char *site, int64_t seq)
 {
 	struct member *m = NULL;
 	const struct mev *e;
 	int err;
 
 	*name = *role = NULL;
-	if ((err = member_get(&m, &c->members, c->db, c->entity, author)) <
-	    0)
+	if ((err = member_get(&m, &c->members, c->db, c->entity, author)) < 0)
 		return err;
 	e = member_at(m, hlc, site, seq);
 	*role = strdup(e ? e->role : "none");
@@ -824,7 +823,7 @@ static int apply_filter(struct oplist *l, const tsm_audit_filter *f)
 					/* a null member shows as null */
 					if (val == NULL &&
 					    (o->fval = strdup("null")) ==
-						    NULL) {
+						NULL) {
 						err = oom();
 						break;
 					}
@@ -919,17 +918,17 @@ int tsm_audit_customer(char out[TSM_CUSTOMER_ID_MAX], tsm_store *store,
 
 /* Entities that belong to a customer's history besides itself. */
 static const char SQL_RELATED[] =
-	"SELECT etype, eid FROM ops WHERE ref = ?1 "
-	"  AND etype IN ('followup', 'order') "
-	"UNION SELECT 'followup', id FROM followups WHERE customer = ?1 "
-	"UNION SELECT 'order', id FROM orders WHERE customer = ?1 "
-	"UNION SELECT 'review', id FROM review "
-	"  WHERE etype = 'customer' AND eid = ?1 "
-	"UNION SELECT 'dnc', phone FROM customers "
-	"  WHERE id = ?1 AND phone IS NOT NULL";
+    "SELECT etype, eid FROM ops WHERE ref = ?1 "
+    "  AND etype IN ('followup', 'order') "
+    "UNION SELECT 'followup', id FROM followups WHERE customer = ?1 "
+    "UNION SELECT 'order', id FROM orders WHERE customer = ?1 "
+    "UNION SELECT 'review', id FROM review "
+    "  WHERE etype = 'customer' AND eid = ?1 "
+    "UNION SELECT 'dnc', phone FROM customers "
+    "  WHERE id = ?1 AND phone IS NOT NULL";
 static const char SQL_MERGED_IN[] =
-	"SELECT merge_op FROM customers "
-	"WHERE merge_target = ?1 AND id <> ?1 AND merge_op IS NOT NULL";
+    "SELECT merge_op FROM customers "
+    "WHERE merge_target = ?1 AND id <> ?1 AND merge_op IS NOT NULL";
 
 /* Loads one entity's ops, computes their old values and appends them. */
 static int add_entity(struct oplist *all, struct actx *c, const char *etype,
@@ -1155,25 +1154,24 @@ int tsm_audit_rows_json(char **out, size_t *len, const tsm_audit_row *rows,
 /* ---- blame ---- */
 
 static const char *const blame_fields[] = {
-	"name",   "phone",	"company",  "industry", "region",
-	"size",   "source",	"address",  "needs",    "salutation",
-	"priority", "tags",	"stage",    "owner",
+    "name",    "phone", "company",    "industry", "region", "size",  "source",
+    "address", "needs", "salutation", "priority", "tags",   "stage", "owner",
 };
 #define NBLAME (sizeof(blame_fields) / sizeof(blame_fields[0]))
 
 static const char SQL_CUST_ROW[] =
-	"SELECT name, phone, company, industry, region, size, source, "
-	"address, needs, salutation, priority, tags, stage, owner, dnc, "
-	"dnc_flag, deleted, merge_op, merge_target FROM customers "
-	"WHERE id = ?1";
+    "SELECT name, phone, company, industry, region, size, source, "
+    "address, needs, salutation, priority, tags, stage, owner, dnc, "
+    "dnc_flag, deleted, merge_op, merge_target FROM customers "
+    "WHERE id = ?1";
 
 /* One entity's ops with their causal order from supersedes. */
 struct graph {
 	struct aop *v;
 	size_t n;
-	size_t **par;  /* parents (superseded ops) per op */
+	size_t **par; /* parents (superseded ops) per op */
 	size_t *npar;
-	char **cval;   /* the parsed-and-printed create values, by op */
+	char **cval; /* the parsed-and-printed create values, by op */
 };
 
 struct idix {
@@ -1217,8 +1215,8 @@ static int graph_build(struct graph *g, struct aop *v, size_t n)
 		goto done;
 	}
 	for (i = 0; i < n; i++) {
-		snprintf(ids[i].id, sizeof(ids[i].id), "%s:%" PRId64,
-			 v[i].site, v[i].seq);
+		snprintf(ids[i].id, sizeof(ids[i].id), "%s:%" PRId64, v[i].site,
+			 v[i].seq);
 		ids[i].ix = i;
 	}
 	qsort(ids, n, sizeof(*ids), idix_cmp);
@@ -1469,9 +1467,9 @@ static int dnc_list_op(struct oplist *l, struct actx *c, const char *phone)
 	char *op = NULL;
 	int err, rc;
 
-	if ((err = prep(&st, c->db,
-			"SELECT op FROM dnc_list WHERE phone = ?1 AND dnc = 1"))
-	    < 0)
+	if ((err = prep(
+		 &st, c->db,
+		 "SELECT op FROM dnc_list WHERE phone = ?1 AND dnc = 1")) < 0)
 		return err;
 	sqlite3_bind_text(st, 1, phone, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
@@ -1509,8 +1507,8 @@ int tsm_audit_blame_get(tsm_audit_blame **out, size_t *n, tsm_store *store,
 	sqlite3_bind_text(st, 1, customer, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE) {
-		err = tsm_error_set(TSM_ENOTFOUND, "no customer '%s'",
-				    customer);
+		err =
+		    tsm_error_set(TSM_ENOTFOUND, "no customer '%s'", customer);
 		goto done;
 	}
 	if (rc != SQLITE_ROW) {
@@ -1528,8 +1526,7 @@ int tsm_audit_blame_get(tsm_audit_blame **out, size_t *n, tsm_store *store,
 		goto done;
 	sqlite3_finalize(st);
 	st = NULL;
-	if ((err = load_entity(&l, c.db, c.entity, "customer", customer)) <
-		    0 ||
+	if ((err = load_entity(&l, c.db, c.entity, "customer", customer)) < 0 ||
 	    (err = graph_build(&g, l.v, l.n)) < 0)
 		goto done;
 	for (i = 0; i < NBLAME; i++) {
@@ -1539,8 +1536,7 @@ int tsm_audit_blame_get(tsm_audit_blame **out, size_t *n, tsm_store *store,
 			err = oom();
 			goto done;
 		}
-		if ((err = blame_field(&bl, &c, &g, blame_fields[i], cur)) <
-		    0)
+		if ((err = blame_field(&bl, &c, &g, blame_fields[i], cur)) < 0)
 			goto done;
 		free(cur);
 		cur = NULL;
@@ -1655,7 +1651,7 @@ static const char SQL_PERIOD[] = "SELECT " OP_COLS " FROM ops "
 				 "WHERE hlc >= ?1 AND hlc < ?2 "
 				 "ORDER BY hlc, site, seq";
 static const char SQL_REVIEW_OF[] =
-	"SELECT eid FROM review WHERE id = ?1 AND etype = 'customer'";
+    "SELECT eid FROM review WHERE id = ?1 AND etype = 'customer'";
 
 struct strs {
 	char **v;
@@ -1706,9 +1702,9 @@ static int ent_order(const void *a, const void *b)
 /* The customer of a group: the entity itself, a follow-up's or order's
  * customer (from its create), a review item's customer. *out NULL when
  * none; the string is kept in keep. */
-static int group_customer(const char **out, struct actx *c,
-			  struct strs *keep, const struct aop *e, size_t ne,
-			  const char *etype, const char *eid)
+static int group_customer(const char **out, struct actx *c, struct strs *keep,
+			  const struct aop *e, size_t ne, const char *etype,
+			  const char *eid)
 {
 	sqlite3_stmt *st = NULL;
 	char *cust = NULL;
@@ -1726,8 +1722,8 @@ static int group_customer(const char **out, struct actx *c,
 		for (i = 0; i < ne && cust == NULL; i++) {
 			if (strcmp(e[i].action, "create") != 0 ||
 			    e[i].value == NULL ||
-			    tsm_json_parse(&v, e[i].value,
-					   strlen(e[i].value)) < 0)
+			    tsm_json_parse(&v, e[i].value, strlen(e[i].value)) <
+				0)
 				continue;
 			m = tsm_json_get(v, "customer");
 			if (tsm_json_string(m) &&
@@ -1758,8 +1754,7 @@ static int group_customer(const char **out, struct actx *c,
 
 /* Fills in old values and customers of the period's ops, entity by
  * entity. */
-static int period_context(struct actx *c, struct oplist *l,
-			  struct strs *keep)
+static int period_context(struct actx *c, struct oplist *l, struct strs *keep)
 {
 	struct oplist e = {NULL, 0, 0};
 	const char *cust;
@@ -1799,8 +1794,7 @@ static int period_context(struct actx *c, struct oplist *l,
 			struct aop *o = &l->v[ix[i]];
 
 			o->customer = cust;
-			while (k < e.n &&
-			       aop_cmp(&e.v[k], o) < 0)
+			while (k < e.n && aop_cmp(&e.v[k], o) < 0)
 				k++;
 			if (k < e.n && e.v[k].seq == o->seq &&
 			    strcmp(e.v[k].site, o->site) == 0 && e.v[k].old) {
@@ -1860,8 +1854,8 @@ static int csv_value(tsm_jbuf *b, const char *json)
 }
 
 static const char CSV_HEADER[] =
-	"id,time,hlc,member,name,role,site,seq,etype,eid,customer,action,"
-	"field,old,new,status,reason,batch,signature\n";
+    "id,time,hlc,member,name,role,site,seq,etype,eid,customer,action,"
+    "field,old,new,status,reason,batch,signature\n";
 
 static void row_csv(tsm_jbuf *b, const tsm_audit_row *r)
 {
@@ -1981,8 +1975,8 @@ int tsm_audit_export(char **out, size_t *len, tsm_store *store, int64_t from,
 	if ((err = prep(&st, c.db, SQL_PERIOD)) < 0)
 		goto done;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)tsm_hlc_pack(from, 0));
-	sqlite3_bind_int64(st, 2, to ? (sqlite3_int64)tsm_hlc_pack(to, 0)
-				     : INT64_MAX);
+	sqlite3_bind_int64(st, 2,
+			   to ? (sqlite3_int64)tsm_hlc_pack(to, 0) : INT64_MAX);
 	if ((err = load_rows(&l, c.db, st)) < 0 ||
 	    (err = period_context(&c, &l, &keep)) < 0 ||
 	    (err = to_rows(&rows, &n, &c, &l)) < 0)
@@ -2144,11 +2138,10 @@ static int parse_digest(tsm_audit_check *out, char *sig, const char *p,
 		return bad_export("its last line is not a tsm audit digest");
 	out->format = json ? TSM_AUDIT_JSON : TSM_AUDIT_CSV;
 	if (take(&p, end, json ? "\"member\":\"" : "member=") < 0 ||
-	    word(&p, end, json ? '"' : ' ', out->member,
-		 sizeof(out->member)) < 0 ||
+	    word(&p, end, json ? '"' : ' ', out->member, sizeof(out->member)) <
+		0 ||
 	    take(&p, end, json ? "\",\"site\":\"" : " site=") < 0 ||
-	    word(&p, end, json ? '"' : ' ', out->site, sizeof(out->site)) <
-		    0 ||
+	    word(&p, end, json ? '"' : ' ', out->site, sizeof(out->site)) < 0 ||
 	    take(&p, end, json ? "\",\"key\":\"" : " key=") < 0 ||
 	    word(&p, end, json ? '"' : ' ', out->key, sizeof(out->key)) < 0 ||
 	    take(&p, end, json ? "\",\"blake2b\":\"" : " blake2b=") < 0 ||
@@ -2156,7 +2149,7 @@ static int parse_digest(tsm_audit_check *out, char *sig, const char *p,
 		 sizeof(out->blake2b)) < 0 ||
 	    take(&p, end, json ? "\",\"sig\":\"" : " sig=") < 0 ||
 	    word(&p, end, json ? '"' : '\0', sig, 2 * crypto_sign_BYTES + 1) <
-		    0 ||
+		0 ||
 	    (json && take(&p, end, "\"}}") < 0) || p != end)
 		return bad_export("malformed digest line");
 	if (!tsm_member_id_valid(out->member) ||
@@ -2241,8 +2234,7 @@ int tsm_audit_check_export(tsm_audit_check *out, tsm_store *store,
 		return bad_export("it does not end with a digest line");
 	for (start = len - 1; start > 0 && buf[start - 1] != '\n'; start--)
 		;
-	if ((err = parse_digest(out, sighex, buf + start, buf + len - 1)) <
-	    0)
+	if ((err = parse_digest(out, sighex, buf + start, buf + len - 1)) < 0)
 		return err;
 	crypto_generichash(hash, sizeof(hash), (const unsigned char *)buf,
 			   start, NULL, 0);
@@ -2251,7 +2243,7 @@ int tsm_audit_check_export(tsm_audit_check *out, tsm_store *store,
 		return bad_export("its content does not match the digest "
 				  "(edited after export)");
 	if (sodium_hex2bin(pk, sizeof(pk), out->key, 64, NULL, &got, NULL) !=
-		    0 ||
+		0 ||
 	    got != sizeof(pk) ||
 	    sodium_hex2bin(sig, sizeof(sig), sighex, sizeof(sighex) - 1, NULL,
 			   &got, NULL) != 0 ||
@@ -2272,4 +2264,188 @@ int tsm_audit_check_export(tsm_audit_check *out, tsm_store *store,
 				     "member %s (site %s)",
 				     out->key, out->member, out->site);
 	return 0;
+}
+
+/* ---- the ops held against a signed batch ---- */
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorts ids[0..n) and drops repeats; returns the new count. */
+static size_t sort_unique(char **ids, size_t n)
+{
+	size_t i, k = 0;
+
+	if (n > 1)
+		qsort(ids, n, sizeof(*ids), str_cmp);
+	for (i = 0; i < n; i++)
+		if (k == 0 || strcmp(ids[k - 1], ids[i]) != 0)
+			ids[k++] = ids[i];
+	return k;
+}
+
+/* Whether the stored supersedes text (ids one space apart) and the
+ * payload's array name the same set of ids. */
+static int same_supersedes(const char *stored, const tsm_json *arr)
+{
+	size_t n = 0, m = 0, i, cap = tsm_json_count(arr) + 1;
+	char **a = NULL, **b = NULL, *copy = NULL, *p, *sp;
+	const tsm_json *it;
+	int same = 0;
+
+	if (tsm_json_type(arr) != TSM_JSON_ARRAY)
+		return 0;
+	for (p = (char *)stored; *p; p++)
+		cap += *p == ' ';
+	a = calloc(cap, sizeof(*a));
+	b = calloc(cap, sizeof(*b));
+	copy = strdup(stored);
+	if (a == NULL || b == NULL || copy == NULL)
+		goto done;
+	for (p = copy; *p; p = sp) {
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			break;
+		sp = strchr(p, ' ');
+		if (sp)
+			*sp++ = '\0';
+		else
+			sp = p + strlen(p);
+		a[n++] = p;
+	}
+	for (it = tsm_json_first(arr); it; it = tsm_json_next(it)) {
+		if (tsm_json_string(it) == NULL)
+			goto done;
+		b[m++] = (char *)tsm_json_string(it);
+	}
+	n = sort_unique(a, n);
+	m = sort_unique(b, m);
+	if (n != m)
+		goto done;
+	for (i = 0; i < n; i++)
+		if (strcmp(a[i], b[i]) != 0)
+			goto done;
+	same = 1;
+done:
+	free(a);
+	free(b);
+	free(copy);
+	return same;
+}
+
+static int text_eq(const unsigned char *stored, const tsm_json *v)
+{
+	const char *s = tsm_json_string(v);
+
+	return s && stored && strcmp((const char *)stored, s) == 0;
+}
+
+/* Compares one stored op (a row of SQL_MATCH) with a payload op; NULL
+ * when equal, else what differs. */
+static const char *op_differs(sqlite3_stmt *st, const tsm_json *o)
+{
+	const unsigned char *sv = sqlite3_column_text(st, 7);
+	const char *hex = tsm_json_string(tsm_json_get(o, "hlc"));
+	const tsm_json *v = tsm_json_get(o, "value");
+	char want[17], *canon = NULL;
+	int same;
+
+	snprintf(want, sizeof(want), "%016" PRIx64,
+		 (uint64_t)sqlite3_column_int64(st, 1));
+	if (hex == NULL || strcmp(hex, want) != 0)
+		return "clock";
+	if (!text_eq(sqlite3_column_text(st, 2), tsm_json_get(o, "author")))
+		return "author";
+	if (!text_eq(sqlite3_column_text(st, 3), tsm_json_get(o, "etype")) ||
+	    !text_eq(sqlite3_column_text(st, 4), tsm_json_get(o, "eid")))
+		return "entity";
+	if (!text_eq(sqlite3_column_text(st, 5), tsm_json_get(o, "action")))
+		return "action";
+	if (!text_eq(sqlite3_column_text(st, 6), tsm_json_get(o, "field")))
+		return "field";
+	if (v == NULL)
+		return "value";
+	if (tsm_json_type(v) == TSM_JSON_NULL) {
+		if (sv != NULL)
+			return "value";
+	} else {
+		if (sv == NULL || tsm_json_print(&canon, v) < 0)
+			return "value";
+		same = strcmp(canon, (const char *)sv) == 0;
+		free(canon);
+		if (!same)
+			return "value";
+	}
+	if (!same_supersedes((const char *)sqlite3_column_text(st, 8),
+			     tsm_json_get(o, "supersedes")))
+		return "supersedes";
+	return NULL;
+}
+
+static const char SQL_MATCH[] =
+    "SELECT seq, hlc, author, etype, eid, action, field, value, "
+    "supersedes FROM ops WHERE site = ?1 AND seq BETWEEN ?2 AND ?3 "
+    "ORDER BY seq";
+
+int tsm_audit_ops_match(tsm_store *store, const char *site, int64_t first,
+			int64_t last, const char *payload, size_t len)
+{
+	sqlite3 *db = tsm_store_db(store);
+	sqlite3_stmt *st = NULL;
+	const tsm_json *o;
+	tsm_json *arr = NULL;
+	const char *what;
+	int64_t seq, pseq;
+	int err, rc;
+
+	if (tsm_json_parse(&arr, payload, len) < 0 ||
+	    tsm_json_type(arr) != TSM_JSON_ARRAY)
+		return tsm_error_set(TSM_ECORRUPT, "the batch is not an op "
+						   "set");
+	if ((err = prep(&st, db, SQL_MATCH)) < 0)
+		goto done;
+	sqlite3_bind_text(st, 1, site, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, first);
+	sqlite3_bind_int64(st, 3, last);
+	o = tsm_json_first(arr);
+	for (seq = first; seq <= last; seq++, o = o ? tsm_json_next(o) : NULL) {
+		rc = sqlite3_step(st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+			err = tsm_error_sqlite(db, rc, "read ops");
+			goto done;
+		}
+		if (o == NULL ||
+		    tsm_json_int(&pseq, tsm_json_get(o, "seq")) < 0 ||
+		    pseq != seq) {
+			err = tsm_error_set(TSM_ECORRUPT,
+					    "the batch lacks op %s:%" PRId64,
+					    site, seq);
+			goto done;
+		}
+		if (rc == SQLITE_DONE || sqlite3_column_int64(st, 0) != seq) {
+			err = tsm_error_set(TSM_ECORRUPT,
+					    "op %s:%" PRId64 " of the signed "
+					    "batch is missing here",
+					    site, seq);
+			goto done;
+		}
+		if ((what = op_differs(st, o)) != NULL) {
+			err =
+			    tsm_error_set(TSM_ECORRUPT,
+					  "op %s:%" PRId64 " held here differs "
+					  "from the signed batch (%s)",
+					  site, seq, what);
+			goto done;
+		}
+	}
+	if (o != NULL)
+		err = tsm_error_set(TSM_ECORRUPT, "the batch holds more ops "
+						  "than its range");
+done:
+	sqlite3_finalize(st);
+	tsm_json_free(arr);
+	return err;
 }

@@ -62,7 +62,8 @@ static int read_cursors(struct cursor **out, size_t *n, tsm_store *store)
 			cap = cap ? 2 * cap : 16;
 			grown = realloc(v, cap * sizeof(*v));
 			if (grown == NULL) {
-				err = tsm_error_set(TSM_ENOMEM, "out of memory");
+				err =
+				    tsm_error_set(TSM_ENOMEM, "out of memory");
 				goto done;
 			}
 			v = grown;
@@ -143,8 +144,9 @@ static int index_site(tsm_store *store, tsm_mirror *m, const struct cursor *cu)
 			break;
 		hb = tsm_git_commit_entry(c, TSM_HEADER_BLOB);
 		if (hb == NULL || hb->data == NULL) {
-			err = tsm_error_set(TSM_ECORRUPT, "commit %.12s has no "
-							  "batch header",
+			err = tsm_error_set(TSM_ECORRUPT,
+					    "commit %.12s has no "
+					    "batch header",
 					    ids[i]);
 			break;
 		}
@@ -186,11 +188,10 @@ int tsm_audit_index(tsm_store *store)
 	if ((err = read_cursors(&cu, &n, store)) < 0)
 		return err;
 	for (i = 0; i < n; i++) {
-		if ((err = tsm_audit_batch_tip(tip, &seq, store,
-					       cu[i].site)) < 0)
+		if ((err = tsm_audit_batch_tip(tip, &seq, store, cu[i].site)) <
+		    0)
 			goto done;
-		if (cu[i].commit[0] == '\0' ||
-		    strcmp(tip, cu[i].commit) == 0)
+		if (cu[i].commit[0] == '\0' || strcmp(tip, cu[i].commit) == 0)
 			cu[i].commit[0] = '\0'; /* nothing new */
 		else
 			todo++;
@@ -232,7 +233,7 @@ struct seen {
 	struct seen_slot {
 		char id[TSM_OID_HEX + 1];
 		int64_t seq;
-	} *slot;
+	} * slot;
 	size_t cap, n;
 };
 
@@ -252,8 +253,8 @@ static size_t seen_hash(const char *id)
 	size_t h = 0, i;
 
 	for (i = 0; i < 16 && id[i]; i++)
-		h = h * 16 + (size_t)(id[i] <= '9' ? id[i] - '0'
-						    : id[i] - 'a' + 10);
+		h = h * 16 +
+		    (size_t)(id[i] <= '9' ? id[i] - '0' : id[i] - 'a' + 10);
 	return h;
 }
 
@@ -313,7 +314,7 @@ static void seen_clear(struct seen *t)
 
 static int fail(struct vrun *r, const char *site, const char *ref,
 		const char *commit, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+    __attribute__((format(printf, 5, 6)));
 static int fail(struct vrun *r, const char *site, const char *ref,
 		const char *commit, const char *fmt, ...)
 {
@@ -393,8 +394,7 @@ static int note_roster(struct vrun *r, const tsm_roster_head *h)
 			v = &r->sites[r->nsites++];
 			memset(v, 0, sizeof(*v));
 			snprintf(v->site, sizeof(v->site), "%s", s->site);
-			snprintf(v->member, sizeof(v->member), "%s",
-				 m->member);
+			snprintf(v->member, sizeof(v->member), "%s", m->member);
 			memcpy(v->pk, s->sign_pk, TSM_PK_LEN);
 			v->version = ro->version;
 		}
@@ -415,8 +415,7 @@ static const char *roster_reason(const char *msg)
 
 /* Verifies the roster versions from head's commit up to tip. Returns 1
  * when a failure was reported (head stays at the last good version). */
-static int walk_roster(struct vrun *r, tsm_roster_head *head,
-		       const char *tip)
+static int walk_roster(struct vrun *r, tsm_roster_head *head, const char *tip)
 {
 	char **ids = NULL;
 	size_t n = 0, i;
@@ -473,8 +472,8 @@ static int verify_roster(struct vrun *r)
 		tsm_mirror_chain_free(ids, n);
 		if (err == TSM_ECONFLICT) {
 			/* central behind: only a manager's unpushed version */
-			err = tsm_mirror_chain(&ids, &n, r->m, trusted,
-					       central, 0);
+			err = tsm_mirror_chain(&ids, &n, r->m, trusted, central,
+					       0);
 			tsm_mirror_chain_free(ids, n);
 			if (err == 0 && role && strcmp(role, "manager") == 0)
 				goto done;
@@ -559,8 +558,7 @@ struct opcheck {
 	char reason[160];
 };
 
-static int check_op(const char *site, uint64_t seq, const char *author,
-		    void *p)
+static int check_op(const char *site, uint64_t seq, const char *author, void *p)
 {
 	struct opcheck *oc = p;
 
@@ -594,8 +592,7 @@ static int verify_batch(struct vrun *r, const struct vref *v,
 	tsm_git_commit *c = NULL;
 	struct opcheck oc;
 	unsigned char *plain = NULL;
-	char *held = NULL;
-	size_t len = 0, hlen = 0;
+	size_t len = 0;
 	int64_t max = 0;
 	int err;
 
@@ -609,8 +606,8 @@ static int verify_batch(struct vrun *r, const struct vref *v,
 	exp.signer = vs->pk;
 	exp.parent = parent;
 	exp.seq_first = (uint64_t)seq + 1;
-	if ((err = tsm_batch_open(&plain, &len, &h, c, &exp,
-				  r->s.team_key)) < 0) {
+	if ((err = tsm_batch_open(&plain, &len, &h, c, &exp, r->s.team_key)) <
+	    0) {
 		if (err != TSM_ECORRUPT)
 			goto done;
 		err = fail(r, v->site, v->ref, id, "%s",
@@ -641,23 +638,21 @@ static int verify_batch(struct vrun *r, const struct vref *v,
 	if ((err = tsm_ops_max_seq(&max, r->s.store, v->site)) < 0)
 		goto done;
 	if (max >= (int64_t)h.seq_last) {
-		if ((err = tsm_ops_export(&held, &hlen, r->s.store, v->site,
-					  (int64_t)h.seq_first,
-					  (int64_t)h.seq_last, 0)) < 0)
-			goto done;
 		r->rep->compared++;
-		if (hlen != len || memcmp(held, plain, len) != 0) {
-			err = fail(r, v->site, v->ref, id,
-				   "the ops held here for seqs %" PRIu64
-				   "-%" PRIu64 " differ from the signed batch",
-				   h.seq_first, h.seq_last);
+		err = tsm_audit_ops_match(
+		    r->s.store, v->site, (int64_t)h.seq_first,
+		    (int64_t)h.seq_last, (char *)plain, len);
+		if (err == TSM_ECORRUPT) {
+			err = fail(r, v->site, v->ref, id, "%s",
+				   tsm_error_last()->message);
 			goto done;
 		}
+		if (err < 0)
+			goto done;
 	}
 	if (r->opts && r->opts->progress)
 		r->opts->progress(r->rep->batches, r->opts->payload);
 done:
-	free(held);
 	free(plain);
 	tsm_git_commit_free(c);
 	return err < 0 ? err : 0;
@@ -722,8 +717,8 @@ static int verify_site(struct vrun *r, struct vref *v)
 	r->rep->sites++;
 	seen_clear(&r->seen);
 	if (vs == NULL) {
-		err = fail(r, v->site, v->ref, v->central[0] ? v->central
-							     : v->last,
+		err = fail(r, v->site, v->ref,
+			   v->central[0] ? v->central : v->last,
 			   "site not in the roster");
 		return err;
 	}
@@ -770,8 +765,8 @@ static int verify_sites(struct vrun *r)
 	size_t n = 0, i;
 	int err;
 
-	if ((err = tsm_mirror_each_ref(r->m, FETCHED_TSM "sites/",
-				       collect_ref, &cl)) < 0)
+	if ((err = tsm_mirror_each_ref(r->m, FETCHED_TSM "sites/", collect_ref,
+				       &cl)) < 0)
 		goto done;
 	if ((err = read_cursors(&cu, &n, r->s.store)) < 0)
 		goto done;
@@ -955,10 +950,9 @@ int tsm_audit_verify(tsm_audit_report *out, tsm_store *store,
 		goto done;
 	out->seconds = mono() - t0;
 	if (out->nfailures)
-		err = tsm_error_set(TSM_ECORRUPT,
-				    "verification found %zu failure%s",
-				    out->nfailures,
-				    out->nfailures == 1 ? "" : "s");
+		err = tsm_error_set(
+		    TSM_ECORRUPT, "verification found %zu failure%s",
+		    out->nfailures, out->nfailures == 1 ? "" : "s");
 done:
 	tsm_mirror_free(r.m);
 	if (have_tmp)

@@ -22,12 +22,12 @@ extern "C" {
 
 #define TSM_COMMIT_HEX_MAX 41 /* a commit id, 40 hex digits, with NUL */
 
-/* How an op's origin is vouched for (static strings). */
-#define TSM_AUDIT_SIG_VERIFIED "verified" /* another site's op that arrived
-					   * in a batch verified at sync */
-#define TSM_AUDIT_SIG_OWN "own"           /* written on this replica */
-#define TSM_AUDIT_SIG_UNSIGNED "unsigned" /* another site's op held here
-					   * without a verified batch */
+/* How an op's origin is vouched for (static strings): verified, another
+ * site's op that arrived in a batch verified at sync; own, written on this
+ * replica; unsigned, another site's op held without a verified batch. */
+#define TSM_AUDIT_SIG_VERIFIED "verified"
+#define TSM_AUDIT_SIG_OWN "own"
+#define TSM_AUDIT_SIG_UNSIGNED "unsigned"
 
 /* One op as the audit log shows it. */
 typedef struct tsm_audit_row {
@@ -35,29 +35,31 @@ typedef struct tsm_audit_row {
 	char site[TSM_SITE_LEN + 1];
 	int64_t seq;
 	uint64_t hlc;
-	int64_t at;     /* ms: the clock's wall part */
-	char *author;   /* member id */
-	char *name;     /* the author's display name at the op's clock, or
-			 * NULL when no grant names one */
-	char *role;     /* the author's role at the op's clock; "none" when
-			 * not a member then */
+	int64_t at;   /* ms: the clock's wall part */
+	char *author; /* member id */
+	char *name;   /* the author's display name at the op's clock, or
+		       * NULL when no grant names one */
+	char *role;   /* the author's role at the op's clock; "none" when
+		       * not a member then */
 	char *etype;
 	char *eid;
 	char *customer; /* the customer the op concerns, NULL for team data */
 	char *action;
-	char *field;     /* "" when none; a create shown under a field filter
-			  * carries that field */
-	char *old_value; /* canonical JSON of the field just before this op,
-			  * NULL when none (see tsm_audit_log) */
-	char *new_value; /* canonical JSON of the op's value (for a create
-			  * under a field filter: that field's), NULL when
-			  * none */
-	char *status;    /* TSM_OP_ACCEPTED, _SUPERSEDED or _REJECTED */
-	char *reason;    /* why rejected, else NULL */
+	/* "" when none; a create shown under a field filter carries that
+	 * field */
+	char *field;
+	/* canonical JSON of the field just before this op, NULL when none
+	 * (see tsm_audit_log) */
+	char *old_value;
+	/* canonical JSON of the op's value (for a create under a field
+	 * filter: that field's), NULL when none */
+	char *new_value;
+	char *status; /* TSM_OP_ACCEPTED, _SUPERSEDED or _REJECTED */
+	char *reason; /* why rejected, else NULL */
 	char batch[TSM_COMMIT_HEX_MAX]; /* the batch commit that carried it,
 					 * "" when none (own op not batched
 					 * yet: "local, unsynced") */
-	const char *signature; /* TSM_AUDIT_SIG_*, static */
+	const char *signature;		/* TSM_AUDIT_SIG_*, static */
 } tsm_audit_row;
 
 /* Filters of the audit log and export; NULL / 0 members do not filter. */
@@ -65,12 +67,15 @@ typedef struct tsm_audit_filter {
 	unsigned int version;
 	const char *field;  /* ops writing this field (creates holding it) */
 	const char *member; /* ops by this member */
-	int64_t from;       /* ms: ops at or after */
-	int64_t to;         /* ms: ops before */
+	int64_t from;	    /* ms: ops at or after */
+	int64_t to;	    /* ms: ops before */
 } tsm_audit_filter;
 
 #define TSM_AUDIT_FILTER_VERSION 1
-#define TSM_AUDIT_FILTER_INIT {TSM_AUDIT_FILTER_VERSION, NULL, NULL, 0, 0}
+#define TSM_AUDIT_FILTER_INIT                                                  \
+	{                                                                      \
+		TSM_AUDIT_FILTER_VERSION, NULL, NULL, 0, 0                     \
+	}
 
 /* Finds the customer ref names for auditing into out: an exact id of any
  * customer the op log has ops for (also deleted, merged, or never created
@@ -106,15 +111,15 @@ int tsm_audit_rows_json(char **out, size_t *len, const tsm_audit_row *rows,
 
 /* Who set one current value of a customer. */
 typedef struct tsm_audit_blame {
-	char *field;   /* name ... tags, stage, owner, dnc, deleted,
-			* merged_into */
-	char *value;   /* canonical JSON of the current value */
+	char *field;	       /* name ... tags, stage, owner, dnc, deleted,
+				* merged_into */
+	char *value;	       /* canonical JSON of the current value */
 	char op[TSM_OPID_MAX]; /* the op that set it; "" for a default
 				* (stage "new" with no op) */
-	char *author;  /* NULL when op is "" */
+	char *author;	       /* NULL when op is "" */
 	char *name;
 	char *role;
-	char *action;  /* create, set, delete, merge; NULL when op is "" */
+	char *action; /* create, set, delete, merge; NULL when op is "" */
 	uint64_t hlc;
 	int64_t at;    /* ms */
 	char *against; /* the other heads of the field (concurrent writes
@@ -162,13 +167,13 @@ typedef struct tsm_audit_check {
 	int format; /* TSM_AUDIT_CSV or TSM_AUDIT_JSON */
 	char member[TSM_MEMBER_MAX];
 	char site[TSM_SITE_LEN + 1];
-	char key[65];            /* hex */
-	char blake2b[65];        /* hex */
-	int key_known;           /* 1: a grant in this replica's op log gives
-				  * member this site and key (or it is this
-				  * replica's own) */
-	char name[TSM_NAME_MAX]; /* member's display name, "" if unknown */
-	char role[16];           /* member's current role, "" if unknown */
+	char key[65];	  /* hex */
+	char blake2b[65]; /* hex */
+	/* 1: a grant in this replica's op log gives member this site and
+	 * key (or it is this replica's own) */
+	int key_known;
+	char name[TSM_NAME_MAX]; /* display name, "" if unknown */
+	char role[16];		 /* current role, "" if unknown */
 } tsm_audit_check;
 
 /* Checks an export byte for byte: the last line is a well-formed digest
@@ -202,12 +207,12 @@ typedef struct tsm_audit_failure {
 } tsm_audit_failure;
 
 typedef struct tsm_audit_report {
-	size_t sites;           /* site chains walked */
-	size_t batches;         /* batch commits verified */
-	size_t ops;             /* ops in them */
-	size_t compared;        /* batches compared with the ops held here */
+	size_t sites;		/* site chains walked */
+	size_t batches;		/* batch commits verified */
+	size_t ops;		/* ops in them */
+	size_t compared;	/* batches compared with the ops held here */
 	size_t roster_versions; /* roster versions verified */
-	double seconds;         /* time spent verifying (not fetching) */
+	double seconds;		/* time spent verifying (not fetching) */
 	tsm_audit_failure *failures;
 	size_t nfailures;
 } tsm_audit_report;
@@ -225,7 +230,9 @@ typedef struct tsm_audit_verify_options {
 
 #define TSM_AUDIT_VERIFY_OPTIONS_VERSION 1
 #define TSM_AUDIT_VERIFY_OPTIONS_INIT                                          \
-	{TSM_AUDIT_VERIFY_OPTIONS_VERSION, 0, NULL, NULL}
+	{                                                                      \
+		TSM_AUDIT_VERIFY_OPTIONS_VERSION, 0, NULL, NULL                \
+	}
 
 /* Re-verifies the whole sync history held in the mirror (or, with remote,
  * on the central repository now), from the roots:
@@ -242,8 +249,9 @@ typedef struct tsm_audit_verify_options {
  *  - that no site ref was rewritten or deleted since it was last seen (the
  *    commit sync last applied must be on it; for this replica's own ref,
  *    the central copy must be a prefix of its chain);
- *  - that the ops held here for every applied batch are byte for byte the
- *    signed ones (canonical JSON).
+ *  - that the ops held here for every batch whose seqs are held are the
+ *    signed ones, field by field (clock, author, entity, action, field,
+ *    value as canonical JSON, superseded ids).
  * Each failure goes to out->failures; verification of a chain stops at its
  * first bad commit. Returns 0 when the report has no failures,
  * TSM_ECORRUPT when it has some (out filled in), or another error when it

@@ -214,7 +214,27 @@ at 10:13 1 aud customer edit "$C" --name "Renamed By Auditor"
 err_has "auditors are read-only"
 at 10:13 1 aud customer add --name "Customer By Auditor" --phone "+86 138 0000 2009"
 err_has "auditors are read-only"
+at 10:13 1 aud customer delete "$C"
+err_has "auditors are read-only"
+at 10:13 1 aud call log "$C" --outcome no-answer
+err_has "auditors are read-only"
+at 10:13 1 aud followup add "$C" --due "2026-11-30 10:00"
+err_has "auditors are read-only"
+at 10:13 1 aud order add "$C" --service retainer --amount 100
+err_has "auditors are read-only"
+at 10:13 1 aud dnc add "+86 138 0000 2001"
+err_has "auditors are read-only"
+at 10:13 1 aud dnc remove "+86 138 0000 2001"
+err_has "only a manager"
+at 10:13 1 aud script add s1 --section opening=Hello
+err_has "role auditor"
+at 10:13 1 aud policy set calling_hours "mon-fri 09:00-18:00"
+err_has "only a manager"
+printf 'name,phone\nImport Person Example,13800002008\n' >"$tmp/imp.csv"
+at 10:13 1 aud import "$tmp/imp.csv"
+err_has "auditors are read-only"
 at 10:13 1 aud member invite someone --role agent
+err_has "only a manager"
 [ "$(hash aud)" = "$h" ] || fail "a refused write changed the auditor's store"
 at 10:13 0 aud sync --json
 jq -e '.sent == 0' "$OUT" >/dev/null || fail "the auditor sent ops: $(cat "$OUT")"

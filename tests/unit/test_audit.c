@@ -62,16 +62,16 @@ static void apply(tsm_store *s, const top *ops, size_t n)
 				      "%s\"%.*s\"", q == sup ? "" : ",",
 				      (int)len, t);
 		}
-		p += snprintf(p, cap - (size_t)(p - buf),
-			      "%s{\"site\":\"%s\",\"seq\":%d,\"hlc\":\"%016llx\","
-			      "\"author\":\"%s\",\"etype\":\"%s\",\"eid\":\"%s\","
-			      "\"action\":\"%s\",\"field\":\"%s\",\"value\":%s,"
-			      "\"supersedes\":[%s]}",
-			      i ? "," : "", o->site, o->seq,
-			      (unsigned long long)(((uint64_t)(T0 + o->ms))
-						   << 16),
-			      o->author, o->etype, o->eid, o->action, o->field,
-			      o->value ? o->value : "null", sup);
+		p += snprintf(
+		    p, cap - (size_t)(p - buf),
+		    "%s{\"site\":\"%s\",\"seq\":%d,\"hlc\":\"%016llx\","
+		    "\"author\":\"%s\",\"etype\":\"%s\",\"eid\":\"%s\","
+		    "\"action\":\"%s\",\"field\":\"%s\",\"value\":%s,"
+		    "\"supersedes\":[%s]}",
+		    i ? "," : "", o->site, o->seq,
+		    (unsigned long long)(((uint64_t)(T0 + o->ms)) << 16),
+		    o->author, o->etype, o->eid, o->action, o->field,
+		    o->value ? o->value : "null", sup);
 	}
 	*p++ = ']';
 	*p = '\0';
@@ -112,48 +112,50 @@ static tsm_store *history(const char *tag)
 	snprintf(m10, sizeof(m10), "%s:10", SM);
 	{
 		const top ops[] = {
-			{SM, 1, 0, "mgr", "team", "t1", "create", "",
-			 J({"name": "Sales", "founder": "mgr"}), ""},
-			{SM, 2, 1, "mgr", "member", "mgr", "grant", "",
-			 J({"role": "manager", "name": "Mei Lin"}), m1},
-			{SM, 3, 2, "mgr", "member", "lee", "grant", "",
-			 J({"role": "agent", "name": "Lee Agent"}), ""},
-			{SM, 4, 3, "mgr", "member", "ann", "grant", "",
-			 J({"role": "agent", "name": "Ann Agent"}), ""},
-			/* the customer, assigned to lee */
-			{SM, 5, 2000, "mgr", "customer", "c1", "create", "",
-			 J({"name": "Alpha", "phone": "+8613800000001"}), ""},
-			{SM, 6, 2001, "mgr", "customer", "c1", "set", "owner",
-			 J("lee"), m5},
-			/* lee edits company twice; ann (no owner) is rejected */
-			{SL, 1, 3000, "lee", "customer", "c1", "set", "company",
-			 J("Lee Co"), m5},
-			{SA, 1, 4000, "ann", "customer", "c1", "set", "company",
-			 J("Ann Co"), m5},
-			{SL, 2, 5000, "lee", "customer", "c1", "set", "company",
-			 J("Lee Co 2"), S_(SL, 1)},
-			/* lee becomes a lead (a later grant, also a rename) */
-			{SM, 7, 6000, "mgr", "member", "lee", "grant", "",
-			 J({"role": "lead", "name": "Lee Lead"}), ""},
-			{SL, 3, 7000, "lee", "customer", "c1", "set", "region",
-			 J("North"), m5},
-			/* a needs conflict: lee vs mgr's other device */
-			{SL, 4, 8000, "lee", "customer", "c1", "set", "needs",
-			 J("X"), m5},
-			{SD, 1, 9000, "mgr", "customer", "c1", "set", "needs",
-			 J("Y"), m5},
-			/* a follow-up, rescheduled */
-			{SM, 8, 10000, "mgr", "followup", "f1", "create", "",
-			 J({"customer": "c1", "due": 1795086400000,
-			    "kind": "callback"}),
-			 ""},
-			{SM, 9, 11000, "mgr", "followup", "f1", "set", "due",
-			 "1795172800000", m8},
-			/* c2 merged into c1 */
-			{SM, 10, 12000, "mgr", "customer", "c2", "create", "",
-			 J({"name": "Beta", "phone": "+8613800000002"}), ""},
-			{SM, 11, 12001, "mgr", "customer", "c2", "merge", "",
-			 J({"into": "c1"}), m10},
+		    {SM, 1, 0, "mgr", "team", "t1", "create", "",
+		     J({"name" : "Sales", "founder" : "mgr"}), ""},
+		    {SM, 2, 1, "mgr", "member", "mgr", "grant", "",
+		     J({"role" : "manager", "name" : "Mei Lin"}), m1},
+		    {SM, 3, 2, "mgr", "member", "lee", "grant", "",
+		     J({"role" : "agent", "name" : "Lee Agent"}), ""},
+		    {SM, 4, 3, "mgr", "member", "ann", "grant", "",
+		     J({"role" : "agent", "name" : "Ann Agent"}), ""},
+		    /* the customer, assigned to lee */
+		    {SM, 5, 2000, "mgr", "customer", "c1", "create", "",
+		     J({"name" : "Alpha", "phone" : "+8613800000001"}), ""},
+		    {SM, 6, 2001, "mgr", "customer", "c1", "set", "owner",
+		     J("lee"), m5},
+		    /* lee edits company twice; ann (no owner) is rejected */
+		    {SL, 1, 3000, "lee", "customer", "c1", "set", "company",
+		     J("Lee Co"), m5},
+		    {SA, 1, 4000, "ann", "customer", "c1", "set", "company",
+		     J("Ann Co"), m5},
+		    {SL, 2, 5000, "lee", "customer", "c1", "set", "company",
+		     J("Lee Co 2"), S_(SL, 1)},
+		    /* lee becomes a lead (a later grant, also a rename) */
+		    {SM, 7, 6000, "mgr", "member", "lee", "grant", "",
+		     J({"role" : "lead", "name" : "Lee Lead"}), ""},
+		    {SL, 3, 7000, "lee", "customer", "c1", "set", "region",
+		     J("North"), m5},
+		    /* a needs conflict: lee vs mgr's other device */
+		    {SL, 4, 8000, "lee", "customer", "c1", "set", "needs",
+		     J("X"), m5},
+		    {SD, 1, 9000, "mgr", "customer", "c1", "set", "needs",
+		     J("Y"), m5},
+		    /* a follow-up, rescheduled */
+		    {SM, 8, 10000, "mgr", "followup", "f1", "create", "", J({
+			     "customer" : "c1",
+			     "due" : 1795086400000,
+			     "kind" : "callback"
+		     }),
+		     ""},
+		    {SM, 9, 11000, "mgr", "followup", "f1", "set", "due",
+		     "1795172800000", m8},
+		    /* c2 merged into c1 */
+		    {SM, 10, 12000, "mgr", "customer", "c2", "create", "",
+		     J({"name" : "Beta", "phone" : "+8613800000002"}), ""},
+		    {SM, 11, 12001, "mgr", "customer", "c2", "merge", "",
+		     J({"into" : "c1"}), m10},
 		};
 
 		(void)m2;
@@ -210,7 +212,7 @@ static void test_log_history(void **state)
 	assert_int_equal(tsm_audit_log(&r, &n, s, "c1", NULL), 0);
 	assert_int_equal(n, 11);
 	expect_row(&r[0], mid(5), "mgr", "manager", "Mei Lin", "create", "",
-		   NULL, J({"name":"Alpha","phone":"+8613800000001"}),
+		   NULL, "{\"name\":\"Alpha\",\"phone\":\"+8613800000001\"}",
 		   "accepted");
 	expect_row(&r[1], mid(6), "mgr", "manager", "Mei Lin", "set", "owner",
 		   NULL, "\"lee\"", "accepted");
@@ -229,18 +231,19 @@ static void test_log_history(void **state)
 	expect_row(&r[6], SL ":4", "lee", "lead", "Lee Lead", "set", "needs",
 		   NULL, "\"X\"", "superseded");
 	/* the winner of the conflict shows the earlier loser as old */
-	expect_row(&r[7], SD ":1", "mgr", "manager", "Mei Lin", "set",
-		   "needs", "\"X\"", "\"Y\"", "accepted");
+	expect_row(&r[7], SD ":1", "mgr", "manager", "Mei Lin", "set", "needs",
+		   "\"X\"", "\"Y\"", "accepted");
 	expect_row(&r[8], mid(8), "mgr", "manager", "Mei Lin", "create", "",
 		   NULL,
-		   J({"customer":"c1","due":1795086400000,"kind":"callback"}),
+		   "{\"customer\":\"c1\",\"due\":1795086400000,"
+		   "\"kind\":\"callback\"}",
 		   "accepted");
 	assert_string_equal(r[8].etype, "followup");
 	assert_string_equal(r[8].eid, "f1");
 	expect_row(&r[9], mid(9), "mgr", "manager", "Mei Lin", "set", "due",
 		   "1795086400000", "1795172800000", "accepted");
 	expect_row(&r[10], mid(11), "mgr", "manager", "Mei Lin", "merge", "",
-		   NULL, J({"into":"c1"}), "accepted");
+		   NULL, "{\"into\":\"c1\"}", "accepted");
 	assert_string_equal(r[10].eid, "c2");
 	for (i = 0; i < n; i++) {
 		assert_string_equal(r[i].customer, "c1");
@@ -250,8 +253,8 @@ static void test_log_history(void **state)
 		 * a verified batch */
 		assert_string_equal(r[i].signature,
 				    strcmp(r[i].site, SM) == 0
-					    ? TSM_AUDIT_SIG_OWN
-					    : TSM_AUDIT_SIG_UNSIGNED);
+					? TSM_AUDIT_SIG_OWN
+					: TSM_AUDIT_SIG_UNSIGNED);
 	}
 	assert_int_equal(r[2].at, T0 + 3000);
 	tsm_audit_rows_free(r, n);
@@ -323,8 +326,9 @@ static void test_log_review_and_batches(void **state)
 			 0);
 	/* lee's first two ops arrived in a verified batch */
 	assert_int_equal(tsm_audit_batches_init(s), 0);
-	assert_int_equal(tsm_audit_batch_put(s, SL, "1111111111111111111111"
-						    "111111111111111111",
+	assert_int_equal(tsm_audit_batch_put(s, SL,
+					     "1111111111111111111111"
+					     "111111111111111111",
 					     1, 2),
 			 0);
 	assert_int_equal(tsm_audit_log(&r, &n, s, "c1", NULL), 0);
@@ -399,14 +403,13 @@ static void test_blame(void **state)
 	doc = cJSON_ParseWithLength(json, len);
 	assert_non_null(doc);
 	assert_int_equal(cJSON_GetArraySize(doc), 7);
-	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(
-		cJSON_GetArrayItem(doc, 4), "conflict")));
+	assert_true(cJSON_IsTrue(
+	    cJSON_GetObjectItem(cJSON_GetArrayItem(doc, 4), "conflict")));
 	assert_string_equal(
-		cJSON_GetArrayItem(cJSON_GetObjectItem(
-					   cJSON_GetArrayItem(doc, 4), "against"),
-				   0)
-			->valuestring,
-		SL ":4");
+	    cJSON_GetArrayItem(
+		cJSON_GetObjectItem(cJSON_GetArrayItem(doc, 4), "against"), 0)
+		->valuestring,
+	    SL ":4");
 	cJSON_Delete(doc);
 	free(json);
 	tsm_audit_blame_free(b, n);
@@ -444,9 +447,9 @@ static void test_rows_json(void **state)
 	assert_true(cJSON_IsNull(cJSON_GetObjectItem(row, "batch")));
 	row = cJSON_GetArrayItem(doc, 0);
 	assert_string_equal(
-		cJSON_GetObjectItem(cJSON_GetObjectItem(row, "new"), "name")
-			->valuestring,
-		"Alpha");
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(row, "new"), "name")
+		->valuestring,
+	    "Alpha");
 	cJSON_Delete(doc);
 	free(json);
 	tsm_audit_rows_free(r, n);
@@ -467,8 +470,8 @@ static void every_bit_fails(tsm_store *s, const char *buf, size_t len)
 			memcpy(copy, buf, len);
 			copy[i] = (char)(copy[i] ^ (1 << bit));
 			assert_int_equal(
-				tsm_audit_check_export(&chk, s, copy, len),
-				TSM_ECORRUPT);
+			    tsm_audit_check_export(&chk, s, copy, len),
+			    TSM_ECORRUPT);
 		}
 	}
 	/* cut or extended */
@@ -500,9 +503,9 @@ static void test_export_and_check(void **state)
 	assert_int_equal(buf[len - 1], '\n');
 	assert_non_null(strstr(buf, "id,time,hlc,member,"));
 	assert_non_null(
-		strstr(buf, "," SA ",1,customer,c1,c1,set,company,Lee Co,Ann Co,"
-			    "rejected,the agent neither created nor owns this "
-			    "customer,,unsigned\n"));
+	    strstr(buf, "," SA ",1,customer,c1,c1,set,company,Lee Co,Ann Co,"
+			"rejected,the agent neither created nor owns this "
+			"customer,,unsigned\n"));
 	assert_non_null(strstr(buf, ",member,lee,,grant,,,"));
 	assert_null(strstr(buf, "Alpha")); /* before the period */
 	last = strstr(buf, "# tsm-audit-digest v1 member=mgr site=");
@@ -549,15 +552,53 @@ static void test_export_and_check(void **state)
 	tsm_store_free(s);
 }
 
+static void test_ops_match(void **state)
+{
+	tsm_store *s = history("audit-match");
+	char *json = NULL, *p;
+	size_t len = 0;
+
+	(void)state;
+	assert_int_equal(tsm_ops_export(&json, &len, s, SL, 1, 4, 0), 0);
+	assert_int_equal(tsm_audit_ops_match(s, SL, 1, 4, json, len), 0);
+	/* a range the payload does not cover */
+	assert_int_equal(tsm_audit_ops_match(s, SL, 1, 5, json, len),
+			 TSM_ECORRUPT);
+	assert_non_null(strstr(tsm_error_last()->message, "lacks op"));
+	/* a value changed in the batch */
+	p = strstr(json, "Lee Co 2");
+	assert_non_null(p);
+	p[4] = 'X';
+	assert_int_equal(tsm_audit_ops_match(s, SL, 1, 4, json, len),
+			 TSM_ECORRUPT);
+	assert_non_null(strstr(tsm_error_last()->message,
+			       SL ":2 held here differs from the signed batch "
+				  "(value)"));
+	free(json);
+	/* an op the store lacks */
+	assert_int_equal(tsm_ops_export(&json, &len, s, SL, 1, 4, 0), 0);
+	assert_int_equal(sqlite3_exec(tsm_store_db(s),
+				      "DELETE FROM ops WHERE site = '" SL
+				      "' AND seq = 3",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(tsm_audit_ops_match(s, SL, 1, 4, json, len),
+			 TSM_ECORRUPT);
+	assert_non_null(strstr(tsm_error_last()->message, "missing here"));
+	free(json);
+	tsm_store_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_log_history),
-		cmocka_unit_test(test_log_filters),
-		cmocka_unit_test(test_log_review_and_batches),
-		cmocka_unit_test(test_blame),
-		cmocka_unit_test(test_rows_json),
-		cmocka_unit_test(test_export_and_check),
+	    cmocka_unit_test(test_log_history),
+	    cmocka_unit_test(test_log_filters),
+	    cmocka_unit_test(test_log_review_and_batches),
+	    cmocka_unit_test(test_blame),
+	    cmocka_unit_test(test_rows_json),
+	    cmocka_unit_test(test_export_and_check),
+	    cmocka_unit_test(test_ops_match),
 	};
 
 	if (tsm_init() < 0)

@@ -67,8 +67,8 @@ static void sync_ok(tsm_store *s)
 
 	if (sync_rc(s, &r) != 0)
 		fail_msg("sync rejected: %s", r.nrejections
-						       ? r.rejections[0].reason
-						       : tsm_error_last()->message);
+						  ? r.rejections[0].reason
+						  : tsm_error_last()->message);
 	tsm_sync_report_dispose(&r);
 }
 
@@ -252,13 +252,14 @@ static void test_audit_with_sync(void **state)
 
 	/* an op held here that differs from the signed batch is named */
 	assert_int_equal(
-		sqlite3_exec(tsm_store_db(mgr),
-			     "UPDATE ops SET value = '\"Tampered Locally\"' "
-			     "WHERE field = 'company'",
-			     NULL, NULL, NULL),
-		SQLITE_OK);
+	    sqlite3_exec(tsm_store_db(mgr),
+			 "UPDATE ops SET value = '\"Tampered Locally\"' "
+			 "WHERE field = 'company'",
+			 NULL, NULL, NULL),
+	    SQLITE_OK);
 	assert_int_equal(tsm_audit_verify(&ar, mgr, NULL), TSM_ECORRUPT);
-	assert_true(has_failure(&ar, s_a1, "differ from the signed batch"));
+	assert_true(
+	    has_failure(&ar, s_a1, "differs from the signed batch (value)"));
 	assert_int_equal(ar.nfailures, 1);
 	tsm_audit_report_dispose(&ar);
 
@@ -280,9 +281,8 @@ static void test_audit_with_sync(void **state)
 	assert_int_equal(tsm_audit_verify(&ar, aud, NULL), TSM_ECORRUPT);
 	assert_true(has_failure(&ar, "", "rewritten since last seen"));
 	tsm_audit_report_dispose(&ar);
-	assert_int_equal(tsm_mirror_set_ref(cm, TSM_REF_ROSTER, roster_tip,
-					    NULL),
-			 0);
+	assert_int_equal(
+	    tsm_mirror_set_ref(cm, TSM_REF_ROSTER, roster_tip, NULL), 0);
 	sync_ok(aud);
 	assert_int_equal(tsm_audit_verify(&ar, aud, &vo), 0);
 	tsm_audit_report_dispose(&ar);
@@ -297,7 +297,7 @@ static void test_audit_with_sync(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_audit_with_sync),
+	    cmocka_unit_test(test_audit_with_sync),
 	};
 
 	if (tsm_init() < 0)
