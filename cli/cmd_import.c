@@ -455,7 +455,8 @@ static int import_exec(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	for (i = 0; i < r.ncolumns; i++)
 		if (r.columns[i].field == TSM_IMPORT_IGNORE &&
-		    !r.columns[i].mapped && !ctx->json)
+		    !r.columns[i].mapped && !ctx->json &&
+		    r.columns[i].header[0] != '\0')
 			fprintf(stderr,
 				"tsm: notice: column '%s' ignored (map it "
 				"with --map '%s=FIELD')\n",

@@ -25,7 +25,7 @@
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Rows per tsm_ops_append() call inside the import's one transaction. */
-#define CHUNK_ROWS 512
+#define CHUNK_ROWS 2048
 
 /* ---- names ---- */
 
@@ -1548,6 +1548,24 @@ static const char *field_problem(int f, const char *s)
 	return NULL;
 }
 
+/* Nonzero when every field of rec is spaces (a row Excel left "empty"). */
+static int only_spaces(const tsm_csv_record *rec)
+{
+	const unsigned char *p;
+	uint32_t cp;
+	size_t i;
+
+	for (i = 0; i < rec->n; i++) {
+		p = (const unsigned char *)rec->field[i];
+		while (*p) {
+			p += next_cp(&cp, p);
+			if (!is_space_cp(cp))
+				return 0;
+		}
+	}
+	return 1;
+}
+
 /* "row N", with the line when the record starts elsewhere. */
 static void row_ref(char *out, size_t outlen, imp *c, uint32_t row)
 {
@@ -1569,7 +1587,7 @@ static int do_row(imp *c, const tsm_csv_record *rec)
 	uint32_t prev;
 	int f, err = 0, hit, l;
 
-	if (rec->blank) {
+	if (rec->blank || only_spaces(rec)) {
 		c->r->blank++;
 		return 0;
 	}

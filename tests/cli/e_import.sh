@@ -198,9 +198,11 @@ jqe '.imported == 0 and .duplicates_in_store == 9 and .rejected_by_reason.duplic
 jqe '.rejected_by_reason.duplicate_in_file == 0 and .dnc == 1 and .rejected == 13 and .source == "fair"'
 
 echo "== --on-duplicate skip and update"
-printf '姓名,电话,行业,备注\n张伟,13800001001,金融,追加的备注\n新客户,13900003001,,\n' >"$tmp/upd.csv"
+# (the last row holds only spaces, one of them full-width: blank)
+printf '姓名,电话,行业,备注\n张伟,13800001001,金融,追加的备注\n新客户,13900003001,,\n\xe3\x80\x80, ,,\n' >"$tmp/upd.csv"
 rc 0 "$TSM" import --on-duplicate skip --json "$tmp/upd.csv"
 jqe '.imported == 1 and .skipped == 1 and .updated == 0 and .rejected == 0 and .rejects_file == null'
+jqe '.rows == 2 and .blank_rows == 1'
 rc 0 "$TSM" customer show 13800001001 --json
 jqe '.industry == "科技" and (.notes | length) == 1'
 rc 0 "$TSM" import --on-duplicate update --json "$tmp/upd.csv"
