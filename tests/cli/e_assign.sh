@@ -155,6 +155,11 @@ echo "== the assistant imports, the lead assigns, the manager sees it"
 printf 'name,phone,source\nNew Lead One,13900006001,partner\nNew Lead Two,13900006002,partner\n' >"$tmp/partner.csv"
 rc 0 s1 import --json "$tmp/partner.csv"
 jqe '.imported == 2'
+# The assistant may reclassify anyone's customer, not change the rest.
+printf 'name,phone,company,region\n客户02,13800001002,,上海\n客户04,13800001004,新公司,\n' >"$tmp/upd.csv"
+rc 0 s1 import --on-duplicate update --json "$tmp/upd.csv"
+jqe '.updated == 1 and .rejected == 1 and .rejected_by_reason.not_allowed == 1'
+jqe '.samples[0].reason | test("an assistant may update only industry, region, size, source and tags")'
 rc 0 s1 sync
 rc 0 l1 sync
 rc 0 l1 assign --unassigned --source partner --to agent2 --json
@@ -163,6 +168,10 @@ rc 0 l1 sync
 rc 0 mgr sync
 rc 0 mgr customer show 13900006002 --json
 jqe '.owner == "agent2" and .created_by == "asst1" and .source == "partner"'
+rc 0 mgr customer show 13800001002 --json
+jqe '.region == "上海" and .company == null'
+rc 0 mgr customer show 13800001004 --json
+jqe '.company == null'
 
 echo "== --from: agent1 leaves, their customers move"
 rc 0 mgr assign --from agent1 --to agent2,lead1 --json
