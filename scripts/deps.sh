@@ -3,7 +3,8 @@
 # Sourced or run by examples/quickstart.sh and tests/run.sh.
 set -eu
 pkgs="build-essential cmake pkg-config git libsqlite3-dev sqlite3 libgit2-dev
-libsodium-dev libcjson-dev libcmocka-dev jq python3 openssh-client"
+libsodium-dev libcjson-dev libcmocka-dev jq python3 openssh-client
+openssh-server"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
