@@ -106,7 +106,7 @@ static int load_targets(tsm_assign_result *out, sqlite3 *db,
 	tsm_assign_member *m;
 	char role[16];
 	size_t i, k;
-	int found, active, err;
+	int found, active = 0, err;
 
 	if (o->nto == 0)
 		return tsm_error_set(TSM_EINVALID,
