@@ -58,7 +58,7 @@ static int debug_ops(struct cli_ctx *ctx, int argc, char **argv)
 			free(json);
 			continue;
 		}
-		printf("%s:%" PRId64 " %016" PRIx64 " %s %s %s %s%s%s %s%s%s\n",
+		printf("%s:%" PRId64 " %016" PRIx64 " %s %s %s %s%s%s%s %s%s%s\n",
 		       ops[i].site, ops[i].seq, ops[i].hlc, ops[i].author,
 		       ops[i].etype, ops[i].eid, ops[i].action,
 		       *ops[i].field ? "(" : "", ops[i].field,

@@ -117,7 +117,7 @@ static int num(const char *s, size_t n)
 int tsm_report_parse_date(int64_t *out, const char *text, int64_t now)
 {
 	struct tm tm;
-	int64_t ms;
+	int64_t ms = 0;
 	int y, m, d, err;
 	size_t len = text ? strlen(text) : 0;
 
@@ -669,7 +669,7 @@ static int periods(builder *b, int64_t date)
 {
 	tsm_report *r = b->r;
 	struct tm d, tm;
-	int64_t month_end, ms;
+	int64_t month_end = 0, ms = 0;
 	int y, mon, first, ndays, series_first, k, err;
 
 	if ((err = local_tm(&d, date)) < 0)

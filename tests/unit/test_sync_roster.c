@@ -29,9 +29,9 @@ struct who {
 	unsigned char sign_pk[32], sign_sk[64], box_pk[32], box_sk[32];
 };
 
-static struct who boss = {"boss", "1111111111111111"};
-static struct who ana = {"ana", "2222222222222222"};
-static struct who eve = {"eve", "3333333333333333"};
+static struct who boss = {.member = "boss", .site = "1111111111111111"};
+static struct who ana = {.member = "ana", .site = "2222222222222222"};
+static struct who eve = {.member = "eve", .site = "3333333333333333"};
 
 static void keys(struct who *w)
 {
