@@ -144,9 +144,12 @@ typedef struct tsm_import_result {
  * traditional or English, see tsm_import_field_guess) unless opts->maps
  * says otherwise; unknown columns are ignored (listed in out->columns).
  * Each row: fields trimmed; name required; phone normalized (tsm/phone.h);
- * rejected when its phone repeats an earlier accepted row, is on the
- * do-not-call list, or belongs to a live customer (unless on_duplicate
- * says skip or update); industry, region and size are matched against the
+ * rejected when its phone repeats an earlier accepted row ("duplicate of
+ * row N": N numbers records as a spreadsheet numbers rows, the header being
+ * row 1; " (line L)" follows when the record starts on another line), is
+ * on the do-not-call list, or belongs to a live customer (unless
+ * on_duplicate says skip or update); rows of nothing but spaces are blank,
+ * not rejected; industry, region and size are matched against the
  * team's lists (tsm_import_list_get), a value not on them is kept as given
  * and counted; note becomes an appended note; source defaults to
  * opts->source or the file's name. Rejected rows go to the rejects file:
