@@ -925,7 +925,14 @@ static const char SQL_RELATED[] =
     "UNION SELECT 'review', id FROM review "
     "  WHERE etype = 'customer' AND eid = ?1 "
     "UNION SELECT 'dnc', phone FROM customers "
-    "  WHERE id = ?1 AND phone IS NOT NULL";
+    "  WHERE id = ?1 AND phone IS NOT NULL "
+    /* resolutions whose item is gone (a change ended the conflict) still
+     * name the customer in their value */
+    "UNION SELECT 'review', eid FROM ops "
+    "  WHERE etype = 'review' AND action = 'resolve' "
+    "  AND CASE WHEN json_valid(value) THEN "
+    "    json_extract(value, '$.etype') = 'customer' AND "
+    "    json_extract(value, '$.eid') = ?1 END";
 static const char SQL_MERGED_IN[] =
     "SELECT merge_op FROM customers "
     "WHERE merge_target = ?1 AND id <> ?1 AND merge_op IS NOT NULL";
@@ -1707,8 +1714,8 @@ static int group_customer(const char **out, struct actx *c, struct strs *keep,
 			  const char *eid)
 {
 	sqlite3_stmt *st = NULL;
+	const char *named;
 	char *cust = NULL;
-	const tsm_json *m;
 	tsm_json *v = NULL;
 	size_t i;
 	int err = 0, rc;
@@ -1718,21 +1725,30 @@ static int group_customer(const char **out, struct actx *c, struct strs *keep,
 		*out = eid;
 		return 0;
 	}
-	if (strcmp(etype, "followup") == 0 || strcmp(etype, "order") == 0) {
-		for (i = 0; i < ne && cust == NULL; i++) {
-			if (strcmp(e[i].action, "create") != 0 ||
-			    e[i].value == NULL ||
-			    tsm_json_parse(&v, e[i].value, strlen(e[i].value)) <
-				0)
-				continue;
-			m = tsm_json_get(v, "customer");
-			if (tsm_json_string(m) &&
-			    (cust = strdup(tsm_json_string(m))) == NULL)
-				err = oom();
-			tsm_json_free(v);
-			v = NULL;
-		}
-	} else if (strcmp(etype, "review") == 0) {
+	/* a follow-up's or order's create names its customer; a review
+	 * resolution names the entity of its item */
+	for (i = 0; i < ne && cust == NULL && err == 0; i++) {
+		int create = strcmp(e[i].action, "create") == 0;
+		int resolve = strcmp(e[i].action, "resolve") == 0;
+
+		if ((!create && !resolve) || e[i].value == NULL ||
+		    tsm_json_parse(&v, e[i].value, strlen(e[i].value)) < 0)
+			continue;
+		named = NULL;
+		if (create && (strcmp(etype, "followup") == 0 ||
+			       strcmp(etype, "order") == 0))
+			named = tsm_json_string(tsm_json_get(v, "customer"));
+		else if (resolve && strcmp(etype, "review") == 0 &&
+			 tsm_json_string(tsm_json_get(v, "etype")) &&
+			 strcmp(tsm_json_string(tsm_json_get(v, "etype")),
+				"customer") == 0)
+			named = tsm_json_string(tsm_json_get(v, "eid"));
+		if (named && (cust = strdup(named)) == NULL)
+			err = oom();
+		tsm_json_free(v);
+		v = NULL;
+	}
+	if (err == 0 && cust == NULL && strcmp(etype, "review") == 0) {
 		if ((err = prep(&st, c->db, SQL_REVIEW_OF)) < 0)
 			return err;
 		sqlite3_bind_text(st, 1, eid, -1, SQLITE_STATIC);

@@ -89,9 +89,10 @@ int tsm_audit_customer(char out[TSM_CUSTOMER_ID_MAX], tsm_store *store,
 /* The audit log of customer (an id, see tsm_audit_customer): every op on
  * it, on its follow-ups and orders (also those re-parented to it by a
  * merge), the merges of other customers into it, the do-not-call list ops
- * on its phone and the resolutions of its review items — accepted,
- * superseded and rejected — sorted by (hlc, site, seq). old_value is the
- * value of the op's field just before it: the newest op of the same entity
+ * on its phone and the resolutions of its review items (also of items a
+ * resolution's change removed: their resolve ops name the customer) —
+ * accepted, superseded and rejected — sorted by (hlc, site, seq). old_value is
+ * the value of the op's field just before it: the newest op of the same entity
  * writing that field (a set, or a create holding it) that is ordered
  * before it by (hlc, site, seq) and not rejected. It is computed from the
  * op log alone, the same on every replica holding the same ops (a winner

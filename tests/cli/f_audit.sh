@@ -110,8 +110,12 @@ at 10:10 0 mgr customer edit "$C" --industry "Consulting"
 sync4 10:10 a1
 sync4 10:10 a2
 sync4 10:10 mgr
-# the manager resolves the needs conflict, choosing agent2's value
-at 10:11 0 mgr customer edit "$C" --needs "trademark filing"
+# the manager resolves the needs conflict, choosing agent2's side (written
+# back as a new set) with a note
+at 10:11 0 mgr review list --json
+RID=$(jq -r '.[] | select(.field == "needs") | .id' "$OUT")
+SIDE=$(jq -r '.[] | select(.field == "needs") | .sides[] | select(.author == "agent2") | .label' "$OUT")
+at 10:11 0 mgr review resolve "$RID" --choose "$SIDE" --note "the client confirmed"
 for s in mgr a1 a2 aud mgr a1 a2 aud; do sync4 10:11 "$s"; done
 hm=$(hash mgr)
 for s in a1 a2 aud; do [ "$(hash $s)" = "$hm" ] || fail "$s differs from the manager"; done
@@ -119,8 +123,9 @@ for s in a1 a2 aud; do [ "$(hash $s)" = "$hm" ] || fail "$s differs from the man
 echo "== audit log: the exact history, as the auditor sees it"
 at 10:12 0 aud audit log "$C" --json
 got=$(jq -c '[.[] | [(.time | .[11:16]), .member, .role, .action, .field,
-	(if .action == "create" then .new.name else .old end),
-	(if .action == "create" then .new.phone else .new end), .status]]' "$OUT")
+	(if .action == "create" then .new.name elif .action == "resolve" then .new.field else .old end),
+	(if .action == "create" then .new.phone elif .action == "resolve" then .new.value else .new end),
+	.status]]' "$OUT")
 want='[["10:01","mgr","manager","create","","Customer Audit Example","+8613800002001","accepted"],'
 want+='["10:02","mgr","manager","set","owner",null,"agent1","superseded"],'
 want+='["10:03","agent1","agent","set","company",null,"Example Trading Co","accepted"],'
@@ -131,17 +136,23 @@ want+='["10:07","agent2","agent","set","needs","annual contract review","tradema
 want+='["10:08","mgr","manager","set","needs","trademark filing","patent search","superseded"],'
 want+='["10:09","agent2","agent","set","industry",null,"Legal services","superseded"],'
 want+='["10:10","mgr","manager","set","industry","Legal services","Consulting","accepted"],'
-want+='["10:11","mgr","manager","set","needs","patent search","trademark filing","accepted"]]'
+want+='["10:11","mgr","manager","set","needs","patent search","trademark filing","accepted"],'
+want+='["10:11","mgr","manager","resolve","","needs","trademark filing","accepted"]]'
 [ "$got" = "$want" ] || fail "audit log history:
  got  $got
  want $want"
 jqe 'all(.[]; .time | test("^2026-11-27T10:[0-9]{2}:00\\+08:00$"))'
-jqe 'all(.[]; .customer == "'"$C"'" and .etype == "customer" and .eid == "'"$C"'")'
+jqe 'all(.[]; .customer == "'"$C"'")'
+jqe 'all(.[:11][]; .etype == "customer" and .eid == "'"$C"'")'
+# the resolution: the review item it closed, the side chosen, the note
+jqe '.[11].etype == "review" and .[11].eid == "'"$RID"'" and .[11].new.choice == "'"$SIDE"'"'
+jqe '.[11].new.note == "the client confirmed" and .[11].new.kind == "conflict"'
 jqe '.[5].reason == "the agent neither created nor owns this customer"'
 jqe '[.[] | select(.status != "rejected") | .reason] | all(. == null)'
 jqe '[.[] | .name] == ["Manager Person Wu","Manager Person Wu","Agent Person Li",
 	"Agent Person Li","Manager Person Wu","Agent Person Li","Agent Person Zhao",
-	"Manager Person Wu","Agent Person Zhao","Manager Person Wu","Manager Person Wu"]'
+	"Manager Person Wu","Agent Person Zhao","Manager Person Wu","Manager Person Wu",
+	"Manager Person Wu"]'
 # every op arrived in a batch verified at sync, each site in its own
 jqe 'all(.[]; .signature == "verified" and (.batch | test("^[0-9a-f]{40}$")))'
 jqe "all(.[]; (.member == \"mgr\") == (.site == \"$S_MGR\"))"
@@ -173,12 +184,14 @@ at 10:12 0 aud audit log "$C" --json --member agent2
 jqe 'length == 2 and all(.[]; .member == "agent2")'
 at 10:12 0 aud audit log "$C" --json --from "2026-11-27 10:05" --to "2026-11-27 10:08"
 jqe '[.[] | .time[11:16]] == ["10:05","10:06","10:07"]'
+at 10:12 0 aud audit log "$C" --json --member mgr --from "2026-11-27 10:11"
+jqe '[.[] | .action] == ["set","resolve"]'
 at 10:12 0 aud audit log "$C" --json --from 2026-11-28
 jqe 'length == 0'
 at 10:12 0 aud audit log "$C" --json --from 2026-11-27 --to 2026-11-27
-jqe 'length == 11'
+jqe 'length == 12'
 at 10:12 0 aud audit log "$C"
-out_has "audit log of customer $C: 11 ops"
+out_has "audit log of customer $C: 12 ops"
 out_has "rejected: the agent neither created nor owns this customer"
 at 10:12 1 aud audit log c000000000000
 err_has "no customer"
@@ -395,7 +408,7 @@ grep -q ',Beijing,rejected,the agent neither created nor owns this customer,' "$
 at 10:40 0 aud audit export --from 2026-11-27 --to 2026-11-27 --format json -o "$tmp/e.json"
 jq -e '.format == "tsm-audit-export" and .member == "aud" and .digest.member == "aud"' "$tmp/e.json" >/dev/null ||
 	fail "json export"
-jq -e '[.rows[] | select(.customer == "'"$C"'")] | length == 11' "$tmp/e.json" >/dev/null ||
+jq -e '[.rows[] | select(.customer == "'"$C"'")] | length == 12' "$tmp/e.json" >/dev/null ||
 	fail "json export rows for $C"
 at 10:40 0 aud audit check-export "$tmp/e.json"
 out_has "ok: json export"
