@@ -419,6 +419,51 @@ int tsm_json_peek_string(char *out, size_t cap, const char *text,
 	}
 }
 
+void tsm_json_items_init(tsm_json_items *it, const char *text)
+{
+	it->p = text;
+	it->state = 0;
+}
+
+int tsm_json_items_next(tsm_json_items *it, const char **item, size_t *len)
+{
+	const char *p = skip_ws(it->p), *end;
+
+	if (it->state == 2)
+		return 0;
+	if (it->state == 0) {
+		if (*p++ != '[')
+			return tsm_error_set(TSM_EINVALID,
+					     "malformed json: not an array");
+		p = skip_ws(p);
+		it->state = 1;
+		if (*p == ']')
+			goto close;
+	} else if (*p == ',') {
+		p = skip_ws(p + 1);
+	} else if (*p == ']') {
+		goto close;
+	} else {
+		return tsm_error_set(TSM_EINVALID,
+				     "malformed json: expected ',' or ']'");
+	}
+	if (*p == ']' || *p == ',' || *p == '\0' ||
+	    (end = skip_value(p)) == NULL)
+		return tsm_error_set(TSM_EINVALID,
+				     "malformed json: expected a value");
+	*item = p;
+	*len = (size_t)(end - p);
+	it->p = end;
+	return 1;
+close:
+	p = skip_ws(p + 1);
+	it->state = 2;
+	it->p = p;
+	if (*p != '\0')
+		return tsm_error_set(TSM_EINVALID, "trailing bytes after json");
+	return 0;
+}
+
 /* ---- the byte buffer ---- */
 
 void tsm_jbuf_init(tsm_jbuf *b)

@@ -112,6 +112,20 @@ int tsm_json_canonical(char **out, const char *text, size_t len);
 int tsm_json_peek_string(char *out, size_t cap, const char *text,
 			 const char *key);
 
+/* Walks the elements of a JSON array text without building a tree, so a
+ * big array is parsed one element at a time. text must be NUL-terminated.
+ * tsm_json_items_next() sets *item and *len to the next element's text
+ * (still unparsed, unvalidated) and returns 1, returns 0 after the last,
+ * and TSM_EINVALID (message set) when the text is not an array of
+ * well-delimited values with nothing after it. */
+typedef struct tsm_json_items {
+	const char *p;
+	int state; /* 0 before '[', 1 inside, 2 done */
+} tsm_json_items;
+
+void tsm_json_items_init(tsm_json_items *it, const char *text);
+int tsm_json_items_next(tsm_json_items *it, const char **item, size_t *len);
+
 /* ---- a growable byte buffer for writing JSON by hand ---- */
 
 /* The pointer is never NULL after tsm_jbuf_init (an empty string); after an

@@ -1206,41 +1206,61 @@ static int parse_op(oprec *rec, const tsm_json *o, size_t ix, arena *mem)
 int tsm_ops_apply_json(tsm_apply_stats *out, tsm_store *store, const char *json,
 		       size_t len)
 {
-	const tsm_json *o;
-	tsm_json *doc = NULL;
-	oprec *recs = NULL;
+	tsm_json_items it;
+	tsm_json *o = NULL;
+	oprec *recs = NULL, *tmp;
+	const char *item;
+	char *text = NULL;
 	arena mem = {0};
-	size_t n, i;
-	int err;
+	size_t n = 0, cap = 0, ilen;
+	int err, more;
 
 	if (out)
 		memset(out, 0, sizeof(*out));
-	if ((err = tsm_json_parse(&doc, json, len)) < 0)
-		return tsm_error_set(TSM_EINVALID, "bad op set: %s",
-				     tsm_error_last()->message);
-	if (tsm_json_type(doc) != TSM_JSON_ARRAY) {
-		err =
-		    tsm_error_set(TSM_EINVALID, "bad op set: not a json array");
+	/* One op object at a time: a big set never becomes one big tree. */
+	if (json == NULL || (text = malloc(len + 1)) == NULL)
+		return tsm_error_set(json ? TSM_ENOMEM : TSM_EINVALID,
+				     json ? "out of memory" : "no op set");
+	memcpy(text, json, len);
+	text[len] = '\0';
+	if (strlen(text) != len) {
+		err = tsm_error_set(TSM_EINVALID, "bad op set: NUL in json");
 		goto done;
 	}
-	n = tsm_json_count(doc);
-	recs = calloc(n ? n : 1, sizeof(*recs));
-	if (recs == NULL) {
-		err = tsm_error_set(TSM_ENOMEM, "out of memory");
-		goto done;
-	}
-	for (i = 0, o = tsm_json_first(doc); o; o = tsm_json_next(o), i++) {
-		if ((err = parse_op(&recs[i], o, i, &mem)) < 0) {
+	tsm_json_items_init(&it, text);
+	while ((more = tsm_json_items_next(&it, &item, &ilen)) == 1) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			tmp = realloc(recs, cap * sizeof(*recs));
+			if (tmp == NULL) {
+				err =
+				    tsm_error_set(TSM_ENOMEM, "out of memory");
+				goto done;
+			}
+			recs = tmp;
+		}
+		memset(&recs[n], 0, sizeof(recs[n]));
+		if ((err = tsm_json_parse(&o, item, ilen)) < 0 ||
+		    (err = parse_op(&recs[n], o, n, &mem)) < 0) {
 			err = tsm_error_set(err, "bad op set: %s",
 					    tsm_error_last()->message);
 			goto done;
 		}
+		tsm_json_free(o);
+		o = NULL;
+		n++;
 	}
-	tsm_json_free(doc);
-	doc = NULL;
+	if (more < 0) {
+		err = tsm_error_set(more, "bad op set: %s",
+				    tsm_error_last()->message);
+		goto done;
+	}
+	free(text);
+	text = NULL;
 	err = ops_apply_recs(out, store, recs, n);
 done:
-	tsm_json_free(doc);
+	tsm_json_free(o);
+	free(text);
 	free(recs);
 	arena_free(&mem);
 	return err;
@@ -1835,7 +1855,29 @@ static const char *const hash_queries[] = {
     "SELECT * FROM review_res ORDER BY id",
 };
 
-static void hash_u64(crypto_generichash_state *h, char tag, uint64_t v)
+/* The serialization goes through a buffer: BLAKE2b per value would cost
+ * more than reading the rows. */
+typedef struct hbuf {
+	crypto_generichash_state st;
+	unsigned char b[4096];
+	size_t n;
+} hbuf;
+
+static void hb_put(hbuf *h, const void *p, size_t n)
+{
+	if (h->n + n > sizeof(h->b)) {
+		crypto_generichash_update(&h->st, h->b, h->n);
+		h->n = 0;
+	}
+	if (n > sizeof(h->b)) {
+		crypto_generichash_update(&h->st, p, n);
+		return;
+	}
+	memcpy(h->b + h->n, p, n);
+	h->n += n;
+}
+
+static void hb_u64(hbuf *h, char tag, uint64_t v)
 {
 	unsigned char b[9];
 	int i;
@@ -1843,14 +1885,14 @@ static void hash_u64(crypto_generichash_state *h, char tag, uint64_t v)
 	b[0] = (unsigned char)tag;
 	for (i = 0; i < 8; i++)
 		b[1 + i] = (unsigned char)(v >> (56 - 8 * i));
-	crypto_generichash_update(h, b, sizeof(b));
+	hb_put(h, b, sizeof(b));
 }
 
-int tsm_state_hash(char out[65], tsm_store *store)
+static const char SQL_HASH_BEGIN[] = "SAVEPOINT tsm_state_hash";
+static const char SQL_HASH_END[] = "RELEASE tsm_state_hash";
+
+static int hash_tables(hbuf *h, sqlite3 *db)
 {
-	sqlite3 *db = tsm_store_db(store);
-	crypto_generichash_state h;
-	unsigned char digest[32];
 	sqlite3_stmt *st;
 	const void *p;
 	size_t q;
@@ -1858,37 +1900,34 @@ int tsm_state_hash(char out[65], tsm_store *store)
 	uint64_t bits;
 	int rc, i, ncol, len;
 
-	out[0] = '\0';
-	crypto_generichash_init(&h, NULL, 0, sizeof(digest));
 	for (q = 0; q < sizeof(hash_queries) / sizeof(hash_queries[0]); q++) {
 		if ((st = tsm_stmt(db, hash_queries[q])) == NULL)
 			return tsm_error_last()->code;
-		hash_u64(&h, 'T', q);
+		hb_u64(h, 'T', q);
 		ncol = sqlite3_column_count(st);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			hash_u64(&h, 'R', (uint64_t)ncol);
+			hb_u64(h, 'R', (uint64_t)ncol);
 			for (i = 0; i < ncol; i++) {
 				switch (sqlite3_column_type(st, i)) {
 				case SQLITE_NULL:
-					hash_u64(&h, 'n', 0);
+					hb_u64(h, 'n', 0);
 					break;
 				case SQLITE_INTEGER:
-					hash_u64(&h, 'i',
-						 (uint64_t)sqlite3_column_int64(
-						     st, i));
+					hb_u64(h, 'i',
+					       (uint64_t)sqlite3_column_int64(
+						   st, i));
 					break;
 				case SQLITE_FLOAT:
 					d = sqlite3_column_double(st, i);
 					memcpy(&bits, &d, sizeof(bits));
-					hash_u64(&h, 'f', bits);
+					hb_u64(h, 'f', bits);
 					break;
 				default:
 					p = sqlite3_column_blob(st, i);
 					len = sqlite3_column_bytes(st, i);
-					hash_u64(&h, 's', (uint64_t)len);
+					hb_u64(h, 's', (uint64_t)len);
 					if (len > 0)
-						crypto_generichash_update(
-						    &h, p, (size_t)len);
+						hb_put(h, p, (size_t)len);
 				}
 			}
 		}
@@ -1896,55 +1935,48 @@ int tsm_state_hash(char out[65], tsm_store *store)
 		if (rc != SQLITE_DONE)
 			return tsm_error_sqlite(db, rc, "hash state");
 	}
-	crypto_generichash_final(&h, digest, sizeof(digest));
-	sodium_bin2hex(out, 65, digest, sizeof(digest));
 	return 0;
 }
 
-/* ---- tests: start over on the same store ---- */
-
-int tsm_ops_wipe(tsm_store *store)
+int tsm_state_hash(char out[65], tsm_store *store)
 {
-	static const char *const wipe[] = {
-	    "DELETE FROM ops",
-	    "DELETE FROM team",
-	    "DELETE FROM members",
-	    "DELETE FROM customers",
-	    "DELETE FROM calls",
-	    "DELETE FROM notes",
-	    "DELETE FROM feedback",
-	    "DELETE FROM followups",
-	    "DELETE FROM orders",
-	    "DELETE FROM scripts",
-	    "DELETE FROM policy",
-	    "DELETE FROM products",
-	    "DELETE FROM targets",
-	    "DELETE FROM dnc_list",
-	    "DELETE FROM review",
-	    "DELETE FROM review_res",
-	    "DELETE FROM clock_warnings",
-	    "DELETE FROM export_cursors",
-	};
 	sqlite3 *db = tsm_store_db(store);
+	unsigned char digest[32];
 	sqlite3_stmt *st;
-	size_t i;
-	int rc, err, ok = 1;
+	hbuf *h;
+	int err, rc;
 
-	if ((err = tsm_store_begin(store)) < 0)
-		return err;
-	for (i = 0; i < sizeof(wipe) / sizeof(wipe[0]) && ok; i++) {
-		if ((st = tsm_stmt(db, wipe[i])) == NULL) {
-			err = tsm_error_last()->code;
-			ok = 0;
-			break;
-		}
+	out[0] = '\0';
+	if ((h = malloc(sizeof(*h))) == NULL)
+		return tsm_error_set(TSM_ENOMEM, "out of memory");
+	crypto_generichash_init(&h->st, NULL, 0, sizeof(digest));
+	h->n = 0;
+	/* One snapshot for every table (also inside a transaction). */
+	if ((st = tsm_stmt(db, SQL_HASH_BEGIN)) == NULL) {
+		free(h);
+		return tsm_error_last()->code;
+	}
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(h);
+		return tsm_error_sqlite(db, rc, "hash state");
+	}
+	err = hash_tables(h, db);
+	if ((st = tsm_stmt(db, SQL_HASH_END)) != NULL) {
 		rc = sqlite3_step(st);
 		sqlite3_reset(st);
-		if (rc != SQLITE_DONE) {
-			err = tsm_error_sqlite(db, rc, "wipe");
-			ok = 0;
-		}
+		if (rc != SQLITE_DONE && err == 0)
+			err = tsm_error_sqlite(db, rc, "hash state");
+	} else if (err == 0) {
+		err = tsm_error_last()->code;
 	}
-	rc = tsm_store_end(store, ok);
-	return err < 0 ? err : rc;
+	if (err == 0) {
+		crypto_generichash_update(&h->st, h->b, h->n);
+		crypto_generichash_final(&h->st, digest, sizeof(digest));
+		sodium_bin2hex(out, 65, digest, sizeof(digest));
+	}
+	sodium_memzero(h, sizeof(*h));
+	free(h);
+	return err;
 }

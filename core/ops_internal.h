@@ -393,8 +393,4 @@ int survivors_fixup(fold_ctx *c);
 int ops_apply_recs(tsm_apply_stats *out, tsm_store *store, oprec *ops,
 		   size_t n);
 
-/* Deletes every op and materialized row (tests: reuse one store). The
- * local-only tables are kept. */
-int tsm_ops_wipe(tsm_store *store);
-
 #endif

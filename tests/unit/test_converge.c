@@ -98,7 +98,7 @@ static void test_converge(void **state)
 	assert_int_equal(
 	    tsm_store_create(&s, tu_tmpdir("converge"), NULL, 0, &o), 0);
 	for (seed = 1; seed <= SEEDS; seed++) {
-		n = og_generate(&ops, (uint64_t)seed, 14 + seed % 24);
+		n = og_generate(&ops, (uint64_t)seed, 10 + seed % 20);
 		idx = malloc(n * sizeof(*idx));
 		assert_non_null(idx);
 		for (i = 0; i < n; i++)
