@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # examples/quickstart.sh — from a fresh Debian machine to a working tsm:
 # installs what is missing, builds into build/, then walks through creating an
-# encrypted store, unlocking it, asking for its status and locking it again.
+# encrypted store, unlocking it, asking for its status and locking it again,
+# and finally runs the team demo (examples/team_demo.sh): a manager, two agents
+# and an auditor syncing through a central git repository on this machine.
 # Runs to the end without asking anything.
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -60,4 +62,7 @@ code=$?
 set -e
 echo "    'tsm check' now exits $code (3 = locked or wrong passphrase)"
 
-say "done; the demo store in $demo is removed on exit"
+say "the team: a central repository, a manager, two agents and an auditor"
+bash "$src/examples/team_demo.sh" "$tsm"
+
+say "done; the demo stores are removed on exit"

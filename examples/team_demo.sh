@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # examples/team_demo.sh — a telesales team syncing through a central git
-# repository served by `git daemon` on 127.0.0.1: a manager founds the team,
-# invites two agents, assigns customers; everyone works offline (two of them
-# edit the same customer), then syncs; the conflict is queued for review and
-# every replica ends in the same state. Runs to the end without asking.
+# repository on disk, served by `git daemon` on 127.0.0.1: a manager founds the
+# team, invites two agents and an auditor, assigns customers; everyone works
+# offline (calls logged, two people edit the same customer), then syncs; the
+# conflict is queued for review, every replica ends in the same state, and the
+# auditor reads and verifies the history. Runs to the end without asking.
 # usage: examples/team_demo.sh [path/to/tsm]   (default: build/tsm)
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,8 +15,15 @@ say() { printf '\n==> %s\n' "$*"; }
 demo=$(mktemp -d "${TMPDIR:-/tmp}/tsm-team-demo.XXXXXX")
 daemon=
 cleanup() {
-	[ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
+	if [ -n "$daemon" ]; then
+		kill "$daemon" 2>/dev/null || true
+		wait "$daemon" 2>/dev/null || true
+	fi
+	for who in zhou li chen wu; do
+		"$tsm" -C "$demo/$who" lock >/dev/null 2>&1 || true
+	done
 	rm -rf "$demo"
+	return 0
 }
 trap cleanup EXIT
 unset TSM_HOME TSM_NEW_PASSPHRASE_FILE TSM_TEST_KILL_AT
@@ -48,11 +56,12 @@ done
 url="git://127.0.0.1:$port/team.git"
 echo "    $url"
 
-say "three replicas: a manager and two agents, each with an encrypted store"
+say "four replicas, each with its own encrypted store"
 t zhou init --member zhou.min --name "周敏 Zhou Min" --kdf interactive >/dev/null
 t li init --member li.na --name "李娜 Li Na" --kdf interactive >/dev/null
 t chen init --member chen.tao --name "陈涛 Chen Tao" --kdf interactive >/dev/null
-echo "    zhou.min (manager), li.na and chen.tao (agents)"
+t wu init --member wu.jing --name "吴静 Wu Jing" --kdf interactive >/dev/null
+echo "    zhou.min (manager), li.na and chen.tao (agents), wu.jing (auditor)"
 
 say "the manager founds the team: her key signs the roster"
 t zhou team create --remote "$url" --name "Beijing Sales 2"
@@ -61,20 +70,22 @@ say "invites: one-time codes, handed over privately"
 code_li=$(t zhou member invite li.na --role agent --name "李娜 Li Na")
 code_chen=$(t zhou member invite chen.tao --role agent --name "陈涛 Chen Tao")
 echo "    li.na's code: ${code_li:0:40}..."
+code_wu=$(t zhou member invite wu.jing --role auditor --name "吴静 Wu Jing")
 t li join --invite "$code_li"
 t chen join --invite "$code_chen"
-sync zhou # admits both
+t wu join --invite "$code_wu"
+sync zhou # admits all three
 sync li
 sync chen
+sync wu
 t li member list
 
 say "the manager adds customers and assigns them"
 c1=$(t zhou customer add --name "北京华信律师事务所 Huaxin" --phone "010-5555-0101" | tail -n 1)
 c2=$(t zhou customer add --name "王伟 Wang Wei" --phone "+86 138 0000 0202" | tail -n 1)
 c3=$(t zhou customer add --name "刘洋 Liu Yang" --phone "+86 139 0000 0303" | tail -n 1)
-t zhou customer edit "$c1" --owner li.na >/dev/null
-t zhou customer edit "$c2" --owner li.na >/dev/null
-t zhou customer edit "$c3" --owner chen.tao >/dev/null
+t zhou assign "$c1" "$c2" --to li.na
+t zhou assign "$c3" --to chen.tao
 sync zhou
 sync li
 sync chen
@@ -82,7 +93,11 @@ sync chen
 say "offline: li.na and the manager both rename $c1; chen.tao wins a deal"
 t li customer edit "$c1" --company "华信律所" >/dev/null
 t zhou customer edit "$c1" --company "华信律师事务所（总所）" >/dev/null
-t chen customer edit "$c3" --stage won >/dev/null
+t li call log "$c2" --outcome interested --duration 240 \
+	--note "wants a quote for contract review" --followup "+2d"
+t li call log "$c1" --outcome no-answer
+t chen call log "$c3" --outcome order --duration 600 --note "signed" \
+	--service retainer --amount 36000 --term 12
 t li customer add --name "赵磊 Zhao Lei" --phone "+86 137 0000 0404" >/dev/null
 
 say "back online, in any order"
@@ -91,6 +106,7 @@ sync li
 sync zhou
 sync li
 sync chen
+sync wu
 
 say "what each one sees: agents their own customers, the manager all"
 for who in li chen zhou; do
@@ -98,17 +114,20 @@ for who in li chen zhou; do
 	t "$who" customer list
 done
 
-if t zhou help review >/dev/null 2>&1; then
-	say "the conflict, queued for the manager's review"
-	t zhou review list || true
-fi
+say "the conflict, queued for the manager's review"
+t zhou review list
 
-say "every replica holds the same state"
-if t zhou help debug >/dev/null 2>&1; then
-	for who in zhou li chen; do
-		printf '    %-5s %s\n' "$who" "$(t "$who" debug state-hash)"
-	done
-fi
+say "the manager's numbers for today"
+t zhou report daily --team
+
+say "every replica holds the same state (hidden debug command)"
+for who in zhou li chen wu; do
+	printf '    %-5s %s\n' "$who" "$(t "$who" debug state-hash)"
+done
+
+say "the auditor: who changed $c1, and is the central history intact?"
+t wu audit log "$c1"
+t wu audit verify
 
 say "the central repository holds ciphertext and signatures only"
 git -C "$demo/repos/team.git" for-each-ref --format='    %(refname)'
