@@ -469,8 +469,6 @@ int ent_finish(fold_ctx *c, entity *e)
 		if (op->is_new && c->new_rejected++ == 0) {
 			snprintf(c->first_reject, sizeof(c->first_reject), "%s",
 				 op->reason);
-			snprintf(c->first_reject_op, sizeof(c->first_reject_op),
-				 "%s", op->id);
 		}
 		d = tsm_json_new_object();
 		if (d == NULL)
@@ -1295,25 +1293,39 @@ size_t dnc_reg_statuses(dnc_reg *reg)
 	return decide;
 }
 
-static const char SQL_DNC_PHONES[] =
-    "SELECT DISTINCT eid FROM ops WHERE etype = 'dnc'";
+static const char SQL_DNC_ANY[] =
+    "SELECT 1 FROM ops WHERE etype = 'dnc' LIMIT 1";
+static const char SQL_DNC_PHONE[] =
+    "SELECT 1 FROM ops WHERE etype = 'dnc' AND eid = ?1 LIMIT 1";
 
-static int dnc_phones_load(fold_ctx *c)
+/* Whether the phone has dnc list ops: one probe (none at all when the
+ * list was never used). */
+static int dnc_phone_listed(fold_ctx *c, const char *phone, int *out)
 {
-	sqlite3_stmt *st = fc_stmt(c, SQL_DNC_PHONES);
+	sqlite3_stmt *st;
 	int rc;
 
-	if (st == NULL)
-		return tsm_error_last()->code;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (!strmap_slot(&c->dncphones, text_col(st, 0), NULL)) {
-			sqlite3_reset(st);
-			return tsm_error_set(TSM_ENOMEM, "out of memory");
-		}
+	*out = 0;
+	if (c->dnc_any < 0) {
+		if ((st = fc_stmt(c, SQL_DNC_ANY)) == NULL)
+			return tsm_error_last()->code;
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return tsm_error_sqlite(c->db, rc, "read dnc list");
+		c->dnc_any = rc == SQLITE_ROW;
 	}
+	if (!c->dnc_any)
+		return 0;
+	if ((st = fc_stmt(c, SQL_DNC_PHONE)) == NULL)
+		return tsm_error_last()->code;
+	sqlite3_bind_text(st, 1, phone, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
 	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0
-				 : tsm_error_sqlite(c->db, rc, "read dnc list");
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return tsm_error_sqlite(c->db, rc, "read dnc list");
+	*out = rc == SQLITE_ROW;
+	return 0;
 }
 
 int dncreg_get(fold_ctx *c, const char *phone, const dnc_reg **out)
@@ -1321,17 +1333,9 @@ int dncreg_get(fold_ctx *c, const char *phone, const dnc_reg **out)
 	dnc_reg *reg;
 	entity *e;
 	void **slot;
-	int err, fresh;
+	int err, fresh, listed;
 
 	*out = NULL;
-	if (!c->dnc_known) {
-		/* The phones on the list at all: most have none. */
-		if ((err = dnc_phones_load(c)) < 0)
-			return err;
-		c->dnc_known = 1;
-	}
-	if (!strmap_has(&c->dncphones, phone))
-		return 0;
 	slot = strmap_slot(&c->dncreg, phone, &fresh);
 	if (slot == NULL)
 		return tsm_error_set(TSM_ENOMEM, "out of memory");
@@ -1339,6 +1343,10 @@ int dncreg_get(fold_ctx *c, const char *phone, const dnc_reg **out)
 		*out = *slot;
 		return 0;
 	}
+	if ((err = dnc_phone_listed(c, phone, &listed)) < 0)
+		return err;
+	if (!listed)
+		return 0; /* cached as NULL: not on the list */
 	reg = arena_alloc(&c->mem, sizeof(*reg));
 	e = calloc(1, sizeof(*e));
 	if (reg == NULL || e == NULL) {

@@ -717,6 +717,8 @@ int fold_customer(fold_ctx *c, entity *e)
 	if ((err = fc_phone(c, oldp, 1)) < 0 ||
 	    (err = fc_phone(c, fields[1], 0)) < 0)
 		goto done;
+	if (old_merged || target)
+		c->merges_changed = 1;
 	if (old_merged && (target == NULL || cix == NONE) &&
 	    !strmap_slot(&c->unmerged, e->eid, NULL)) {
 		err = tsm_error_set(TSM_ENOMEM, "out of memory");
@@ -952,6 +954,11 @@ int survivors_fixup(fold_ctx *c)
 	void **slot;
 	int rc, err = 0;
 
+	/* Nothing to do unless a customer that is or was merged was folded:
+	 * follow-ups and orders written meanwhile found their survivor in
+	 * merged_into themselves. */
+	if (!c->merges_changed)
+		return 0;
 	if ((st = fc_stmt(c, SQL_MERGED)) == NULL)
 		return tsm_error_last()->code;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

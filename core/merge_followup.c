@@ -157,8 +157,9 @@ static const char *fu_valid(oprec *op)
 static const char SQL_FU_PUT[] =
     "INSERT OR REPLACE INTO followups(id, customer, origin, kind, due, "
     "note, done, done_at, done_by, done_op, satisfaction, feedback, "
-    "created_by, created_at, updated_at) VALUES (?1, ?2, ?2, ?3, ?4, ?5, "
-    "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+    "created_by, created_at, updated_at) VALUES (?1, coalesce((SELECT "
+    "merged_into FROM customers WHERE id = ?2), ?2), ?2, ?3, ?4, ?5, ?6, "
+    "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
 static const char SQL_FU_DEL[] = "DELETE FROM followups WHERE id = ?1";
 
 static int is_resched(const oprec *op)
@@ -340,8 +341,9 @@ static const char *order_valid(oprec *op)
 static const char SQL_ORDER_PUT[] =
     "INSERT OR REPLACE INTO orders(id, customer, origin, service, "
     "amount_fen, term_months, start, status, note, created_by, "
-    "created_at, updated_at) VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-    "?9, ?10, ?11)";
+    "created_at, updated_at) VALUES (?1, coalesce((SELECT merged_into "
+    "FROM customers WHERE id = ?2), ?2), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+    "?10, ?11)";
 static const char SQL_ORDER_DEL[] = "DELETE FROM orders WHERE id = ?1";
 
 int fold_order(fold_ctx *c, entity *e)

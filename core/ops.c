@@ -605,6 +605,7 @@ static void ctx_init(fold_ctx *c, tsm_store *store)
 	memset(c, 0, sizeof(*c));
 	c->store = store;
 	c->db = tsm_store_db(store);
+	c->dnc_any = -1;
 }
 
 static void ctx_free(fold_ctx *c)
@@ -629,7 +630,6 @@ static void ctx_free(fold_ctx *c)
 	strmap_free(&c->unmerged);
 	strmap_free(&c->access);
 	strmap_free(&c->dncreg);
-	strmap_free(&c->dncphones);
 	roster_free(&c->roster);
 	arena_free(&c->mem);
 }

@@ -191,21 +191,20 @@ struct fold_ctx {
 	 * "etype\x1f" "eid" for unknown ones */
 	strmap dirty[16];
 	strmap dirty_other;
-	opidset new_ids;  /* op ids inserted by this call */
-	strmap phones;	  /* phones whose duplicate group must be redone */
-	strmap owner_chg; /* customers with new create/owner ops */
-	strmap unmerged;  /* customers whose merge was undone */
-	strmap access;	  /* customer id -> cust_access (cache) */
-	strmap dncreg;	  /* phone -> dnc_reg (cache) */
-	strmap dncphones; /* phones with dnc list ops */
-	int dnc_known;	  /* dncphones is loaded */
-	arena mem;	  /* for the caches */
-	int res_known;	  /* has_res is known */
-	int has_res;	  /* review_res has rows */
+	opidset new_ids;    /* op ids inserted by this call */
+	strmap phones;	    /* phones whose duplicate group must be redone */
+	strmap owner_chg;   /* customers with new create/owner ops */
+	strmap unmerged;    /* customers whose merge was undone */
+	strmap access;	    /* customer id -> cust_access (cache) */
+	strmap dncreg;	    /* phone -> dnc_reg (cache) */
+	int dnc_any;	    /* -1 unknown, else whether any dnc op exists */
+	int merges_changed; /* a customer's merge state may have changed */
+	arena mem;	    /* for the caches */
+	int res_known;	    /* has_res is known */
+	int has_res;	    /* review_res has rows */
 	/* results */
 	size_t new_rejected;
 	char first_reject[256]; /* reason of the first new op rejected */
-	char first_reject_op[TSM_OPID_MAX];
 };
 
 /* The statement for sql (a string with static storage: statements are
@@ -367,8 +366,8 @@ int dnc_value_at(const dnc_reg *reg, const oprec *op, size_t *heads,
  * theirs). Returns the deciding op's index or (size_t)-1. */
 size_t dnc_reg_statuses(dnc_reg *reg);
 
-/* The phone list's register for phone (cached per call); NULL reg->e when
- * the phone has no dnc ops. */
+/* The phone list's register for phone (cached per call); *out is NULL when
+ * the phone has no dnc list ops. */
 int dncreg_get(fold_ctx *c, const char *phone, const dnc_reg **out);
 
 /* ---- the folds ---- */

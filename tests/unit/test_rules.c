@@ -500,17 +500,23 @@ static void test_dnc_list_and_violation(void **state)
 	    /* a customer is DNC through the list alone */
 	    {SB, 3, 1000, "bob", "customer", "c2", "create", "",
 	     J({"name" : "Zheng He", "phone" : "+861055550199"}), ""},
+	    /* only a manager may take a number off the list */
+	    {SA, 4, 5000, "ann", "dnc", P2, "set", "dnc", J(false), SB ":2"},
+	    {SM, 10, 6000, "mgr", "dnc", P1, "set", "dnc", J(false), SB ":1"},
 	};
 	tsm_store *s = scenario(ops, sizeof(ops) / sizeof(ops[0]));
 
 	(void)state;
 	assert_string_equal(CUST(s, "dnc || dnc_flag", "c1"), "11");
 	assert_string_equal(CUST(s, "dnc || dnc_flag", "c2"), "10");
+	assert_string_equal(status(s, SA, "4"),
+			    "rejected: only a manager may clear do-not-call");
+	assert_string_equal(status(s, SM, "10"), "accepted");
 	assert_string_equal(q(s,
 			      "SELECT group_concat(phone || dnc, ' ') FROM "
 			      "(SELECT * FROM dnc_list ORDER BY phone)",
 			      NULL),
-			    P2 "1 " P1 "1");
+			    P2 "1 " P1 "0");
 	/* both calls are kept; only the one after the DNC is a violation */
 	assert_string_equal(q(s, "SELECT count(*) FROM calls", NULL), "2");
 	assert_int_equal(nreviews(s, "violation", "c1"), 1);
