@@ -274,6 +274,51 @@ int ent_load(fold_ctx *c, entity *e, const char *etype, const char *eid)
 	return ent_order(e);
 }
 
+static int opp_key_cmp(const void *a, const void *b)
+{
+	return op_cmp(*(const oprec *const *)a, *(const oprec *const *)b);
+}
+
+int ent_from_ops(entity *e, const char *etype, const char *eid,
+		 const oprec *const *ops, size_t n)
+{
+	const oprec **v = malloc((n ? n : 1) * sizeof(*v));
+	size_t i;
+
+	e->etype = arena_strdup(&e->mem, etype);
+	e->eid = arena_strdup(&e->mem, eid);
+	e->ops = calloc(n ? n : 1, sizeof(*e->ops));
+	if (v == NULL || e->etype == NULL || e->eid == NULL || e->ops == NULL) {
+		free(v);
+		return tsm_error_set(TSM_ENOMEM, "out of memory");
+	}
+	memcpy(v, ops, n * sizeof(*v));
+	qsort(v, n, sizeof(*v), opp_key_cmp);
+	for (i = 0; i < n; i++) {
+		oprec *op = &e->ops[i];
+
+		/* The same fields a load reads back; the strings stay the
+		 * caller's for the call. */
+		memcpy(op->site, v[i]->site, sizeof(op->site));
+		memcpy(op->id, v[i]->id, sizeof(op->id));
+		op->hlc = v[i]->hlc;
+		op->seq = v[i]->seq;
+		op->author = v[i]->author;
+		op->etype = e->etype;
+		op->eid = e->eid;
+		op->action = v[i]->action;
+		op->field = v[i]->field ? v[i]->field : "";
+		op->value = v[i]->value;
+		op->sup = v[i]->sup ? v[i]->sup : "";
+		op->is_new = 1;
+		op->status = op->old_status = ST_ACCEPTED;
+	}
+	free(v);
+	e->n = e->cap = n;
+	e->fresh = 1;
+	return ent_order(e);
+}
+
 void ent_free(entity *e)
 {
 	size_t i;

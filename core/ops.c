@@ -608,9 +608,17 @@ static void ctx_init(fold_ctx *c, tsm_store *store)
 	c->dnc_any = -1;
 }
 
+/* The new ops of an entity that had none before this call: its fold
+ * takes them from memory instead of reading them back. */
+struct fresh_ops {
+	const oprec **ops;
+	size_t n;
+	size_t cap;
+};
+
 static void ctx_free(fold_ctx *c)
 {
-	size_t i;
+	size_t i, k;
 
 	stmt_reset_all(c->db);
 	for (i = 0; i < c->dncreg.cap; i++) {
@@ -621,8 +629,17 @@ static void ctx_free(fold_ctx *c)
 			free(r->e);
 		}
 	}
-	for (i = 0; i < ET_COUNT; i++)
+	for (i = 0; i < ET_COUNT; i++) {
+		for (k = 0; k < c->dirty[i].cap; k++) {
+			struct fresh_ops *f = c->dirty[i].vals[k];
+
+			if (c->dirty[i].keys[k] && f) {
+				free(f->ops);
+				free(f);
+			}
+		}
 		strmap_free(&c->dirty[i]);
+	}
 	strmap_free(&c->dirty_other);
 	opidset_free(&c->new_ids);
 	strmap_free(&c->phones);
@@ -664,16 +681,71 @@ static const char *op_ref(const oprec *op, char *buf, size_t cap)
 	return r ? buf : NULL;
 }
 
-/* Stores op unless held already; *fresh says which. */
+static const char SQL_ENTITY_HELD[] =
+    "SELECT 1 FROM ops WHERE etype = ?1 AND eid = ?2 LIMIT 1";
+
+/* Whether the store holds an op of (etype, eid) yet. */
+static int entity_held(fold_ctx *c, const oprec *op, int *out)
+{
+	sqlite3_stmt *st = fc_stmt(c, SQL_ENTITY_HELD);
+	int rc;
+
+	if (st == NULL)
+		return tsm_error_last()->code;
+	sqlite3_bind_text(st, 1, op->etype, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, op->eid, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return tsm_error_sqlite(c->db, rc, "find entity");
+	*out = rc == SQLITE_ROW;
+	return 0;
+}
+
+/* Marks the entity of a new op dirty, remembering the op when the entity
+ * is fresh (held is what entity_held said before the op was stored). */
+static int dirty_new(fold_ctx *c, int t, const oprec *op, int held)
+{
+	struct fresh_ops *f;
+	const oprec **v;
+	void **slot;
+	int created;
+
+	if ((slot = strmap_slot(&c->dirty[t], op->eid, &created)) == NULL)
+		return tsm_error_set(TSM_ENOMEM, "out of memory");
+	if (created && !held) {
+		if ((f = calloc(1, sizeof(*f))) == NULL)
+			return tsm_error_set(TSM_ENOMEM, "out of memory");
+		*slot = f;
+	}
+	if ((f = *slot) == NULL)
+		return 0;
+	if (f->n == f->cap) {
+		f->cap = f->cap ? f->cap * 2 : 8;
+		v = realloc(f->ops, f->cap * sizeof(*v));
+		if (v == NULL)
+			return tsm_error_set(TSM_ENOMEM, "out of memory");
+		f->ops = v;
+	}
+	f->ops[f->n++] = op;
+	return 0;
+}
+
+/* Stores op unless held already; *fresh says which. op must stay valid
+ * until the call's recomputation is over. */
 static int ctx_insert(fold_ctx *c, const oprec *op, int *fresh)
 {
-	sqlite3_stmt *st = fc_stmt(c, SQL_INSERT_OP);
+	sqlite3_stmt *st;
 	char buf[256];
 	const char *ref;
-	int err;
+	int err, t = etype_index(op->etype), held = 1;
 
 	*fresh = 0;
-	if (st == NULL)
+	/* First op of an entity in this call: is it fresh? */
+	if (t >= ET_REVIEW && !strmap_has(&c->dirty[t], op->eid) &&
+	    (err = entity_held(c, op, &held)) < 0)
+		return err;
+	if ((st = fc_stmt(c, SQL_INSERT_OP)) == NULL)
 		return tsm_error_last()->code;
 	ref = op_ref(op, buf, sizeof(buf));
 	sqlite3_bind_text(st, 1, op->site, -1, SQLITE_STATIC);
@@ -695,7 +767,11 @@ static int ctx_insert(fold_ctx *c, const oprec *op, int *fresh)
 	*fresh = 1;
 	if ((err = opidset_add(&c->new_ids, op->site, op->seq)) < 0)
 		return err;
-	if ((err = fc_dirty(c, op->etype, op->eid)) < 0)
+	if (t >= ET_REVIEW)
+		err = dirty_new(c, t, op, held);
+	else
+		err = fc_dirty(c, op->etype, op->eid);
+	if (err < 0)
 		return err;
 	if (strcmp(op->etype, "customer") == 0 &&
 	    (strcmp(op->action, "create") == 0 ||
@@ -707,13 +783,15 @@ static int ctx_insert(fold_ctx *c, const oprec *op, int *fresh)
 }
 
 static int run_fold(fold_ctx *c, const char *etype, const char *eid,
-		    fold_fn fold)
+		    fold_fn fold, const struct fresh_ops *f)
 {
 	entity e;
 	int err;
 
 	memset(&e, 0, sizeof(e));
-	if ((err = ent_load(c, &e, etype, eid)) < 0)
+	err = f ? ent_from_ops(&e, etype, eid, f->ops, f->n)
+		: ent_load(c, &e, etype, eid);
+	if (err < 0)
 		goto done;
 	/* A fresh entity (all its ops are new) has no items yet. */
 	if (!e.fresh && (err = review_clear(c, etype, eid)) < 0)
@@ -841,8 +919,9 @@ static int ctx_run(fold_ctx *c)
 		if (keys == NULL)
 			return tsm_error_set(TSM_ENOMEM, "out of memory");
 		for (i = 0; i < n && err == 0; i++)
-			err = run_fold(c, etypes[t].name, keys[i],
-				       etypes[t].fold);
+			err =
+			    run_fold(c, etypes[t].name, keys[i], etypes[t].fold,
+				     strmap_get(&c->dirty[t], keys[i]));
 		free(keys);
 		if (err < 0)
 			return err;
@@ -854,7 +933,7 @@ static int ctx_run(fold_ctx *c)
 		for (i = 0; i < n && err == 0; i++) {
 			sep = strchr(keys[i], '\x1f');
 			*sep = '\0';
-			err = run_fold(c, keys[i], sep + 1, fold_unknown);
+			err = run_fold(c, keys[i], sep + 1, fold_unknown, NULL);
 			*sep = '\x1f';
 		}
 		free(keys);

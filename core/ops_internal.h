@@ -231,6 +231,11 @@ int fc_phone(fold_ctx *c, const char *phone, int old);
 /* Loads every op of (etype, eid) with its causal order. */
 int ent_load(fold_ctx *c, entity *e, const char *etype, const char *eid);
 
+/* Builds a fresh entity (one that had no ops before this call) from its
+ * new ops, already stored, without reading them back. */
+int ent_from_ops(entity *e, const char *etype, const char *eid,
+		 const oprec *const *ops, size_t n);
+
 /* Deletes the entity's review items; folds call it before emitting. */
 int review_clear(fold_ctx *c, const char *etype, const char *eid);
 
