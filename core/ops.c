@@ -1648,11 +1648,16 @@ done:
 
 /* ---- export ---- */
 
-static const char SQL_EXPORT[] =
-    "SELECT site, seq, hlc, author, etype, eid, action, field, value, "
-    "supersedes, status, reason FROM ops "
-    "WHERE (?1 IS NULL OR site = ?1) AND seq >= ?2 "
-    "AND (?3 = 0 OR seq <= ?3) ORDER BY site, seq";
+/* Two statements, so that one site's range is a seek on the (site, seq)
+ * primary key: an "?1 IS NULL OR site = ?1" test would scan every op, and
+ * sync and audit export one site's new range at a time. */
+#define SQL_EXPORT_COLS                                                       \
+	"SELECT site, seq, hlc, author, etype, eid, action, field, value, "   \
+	"supersedes, status, reason FROM ops "
+static const char SQL_EXPORT_SITE[] =
+    SQL_EXPORT_COLS "WHERE site = ?1 AND seq BETWEEN ?2 AND ?3 ORDER BY seq";
+static const char SQL_EXPORT_ALL[] =
+    SQL_EXPORT_COLS "WHERE seq BETWEEN ?2 AND ?3 ORDER BY site, seq";
 
 static const char *col(sqlite3_stmt *st, int i)
 {
@@ -1724,11 +1729,13 @@ int tsm_ops_export(char **out, size_t *len, tsm_store *store, const char *site,
 	*out = NULL;
 	if (len)
 		*len = 0;
-	if ((st = tsm_stmt(db, SQL_EXPORT)) == NULL)
+	st = tsm_stmt(db, site ? SQL_EXPORT_SITE : SQL_EXPORT_ALL);
+	if (st == NULL)
 		return tsm_error_last()->code;
-	bind_str(st, 1, site);
+	if (site)
+		bind_str(st, 1, site);
 	sqlite3_bind_int64(st, 2, from);
-	sqlite3_bind_int64(st, 3, to);
+	sqlite3_bind_int64(st, 3, to > 0 ? to : INT64_MAX);
 	tsm_jbuf_init(&b);
 	tsm_jbuf_putc(&b, '[');
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
