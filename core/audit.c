@@ -17,19 +17,6 @@
 #include "store_internal.h"
 #include "tsm/when.h"
 
-static const char SCHEMA[] =
-    /* Which batch commit carried which seqs of a site, from the chains
-     * sync verified and applied (for this replica's own site: the
-     * batches it wrote). Local-only (not part of the state hash); rebuilt
-     * from the mirror when lost. */
-    "CREATE TABLE IF NOT EXISTS audit_batches (\n"
-    "  site      TEXT NOT NULL,\n"
-    "  seq_last  INTEGER NOT NULL,\n"
-    "  seq_first INTEGER NOT NULL,\n"
-    "  commit_id TEXT NOT NULL,    -- 40 hex digits\n"
-    "  PRIMARY KEY (site, seq_last)\n"
-    ") WITHOUT ROWID;\n";
-
 #define DIGEST_PREFIX "tsm-audit-digest v1"
 #define CSV_LINE_PREFIX "# " DIGEST_PREFIX " "
 #define JSON_LINE_PREFIX "\"digest\":{\"version\":1,"
@@ -101,15 +88,6 @@ static int table_exists(int *out, sqlite3 *db, const char *name)
 }
 
 /* ---- audit_batches ---- */
-
-int tsm_audit_batches_init(tsm_store *store)
-{
-	sqlite3 *db = tsm_store_db(store);
-	int rc = sqlite3_exec(db, SCHEMA, NULL, NULL, NULL);
-
-	return rc == SQLITE_OK ? 0
-			       : tsm_error_sqlite(db, rc, "create audit table");
-}
 
 int tsm_audit_batch_tip(char *commit, int64_t *seq_last, tsm_store *store,
 			const char *site)

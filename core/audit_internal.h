@@ -9,9 +9,6 @@
 
 #include "tsm/store.h"
 
-/* Creates audit_batches when missing (idempotent, cheap). */
-int tsm_audit_batches_init(tsm_store *store);
-
 /* The newest recorded batch of site: its commit (41 bytes, "" when none)
  * and seq_last (0 when none). */
 int tsm_audit_batch_tip(char *commit, int64_t *seq_last, tsm_store *store,

@@ -294,6 +294,39 @@ static const char *const migrations[] = {
 	"  value = '\"won\"' AND status <> 'rejected';\n"
 	"CREATE INDEX calls_revisit ON calls(customer, at, revisit)\n"
 	"  WHERE revisit = 1;\n",
+
+	/* 4: sync's and audit's local-only bookkeeping (sync/, core/audit.c);
+	 * not part of the state hash. */
+	"-- Per-site cursors: the last commit of a site's chain whose ops are\n"
+	"-- applied here, with the seq_last it carried. For this replica's own\n"
+	"-- site: the tip of its batch chain and the last seq batched. Written\n"
+	"-- in the transaction that applies (or batches) those ops, so a crash\n"
+	"-- at any point neither loses nor repeats anything.\n"
+	"CREATE TABLE sync_sites (\n"
+	"  site      TEXT PRIMARY KEY,\n"
+	"  commit_id TEXT NOT NULL,     -- 40 hex digits\n"
+	"  seq       INTEGER NOT NULL\n"
+	") WITHOUT ROWID;\n"
+	"-- Invites issued by this replica (a manager). mac_key = keyed\n"
+	"-- BLAKE2b of the invite's secret; the secret itself is not kept.\n"
+	"CREATE TABLE sync_invites (\n"
+	"  member    TEXT PRIMARY KEY,\n"
+	"  role      TEXT NOT NULL,\n"
+	"  name      TEXT NOT NULL,     -- display name for the grant, maybe ''\n"
+	"  mac_key   BLOB NOT NULL,\n"
+	"  expires   INTEGER NOT NULL,  -- unix seconds\n"
+	"  used_site TEXT               -- the site admitted; NULL while open\n"
+	") WITHOUT ROWID;\n"
+	"-- Which batch commit carried which seqs of a site, from the chains\n"
+	"-- sync verified and applied (for this replica's own site: the\n"
+	"-- batches it wrote); rebuilt from the mirror when lost.\n"
+	"CREATE TABLE audit_batches (\n"
+	"  site      TEXT NOT NULL,\n"
+	"  seq_last  INTEGER NOT NULL,\n"
+	"  seq_first INTEGER NOT NULL,\n"
+	"  commit_id TEXT NOT NULL,     -- 40 hex digits\n"
+	"  PRIMARY KEY (site, seq_last)\n"
+	") WITHOUT ROWID;\n",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -91,23 +91,6 @@ done:
 	return 0;
 }
 
-static int has_table(tsm_store *store, const char *name)
-{
-	sqlite3_stmt *st = NULL;
-	int rc, found = 0;
-
-	if (sqlite3_prepare_v2(tsm_store_db(store),
-			       "SELECT 1 FROM sqlite_master WHERE type = "
-			       "'table' AND name = ?1",
-			       -1, &st, NULL) != SQLITE_OK)
-		return 0;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	found = rc == SQLITE_ROW;
-	sqlite3_finalize(st);
-	return found;
-}
-
 static void mirror_path(char *out, size_t cap, tsm_store *store)
 {
 	snprintf(out, cap, "%s/%s", tsm_store_dir(store), TSM_MIRROR_DIR);
@@ -181,10 +164,6 @@ int tsm_audit_index(tsm_store *store)
 	int64_t seq;
 	int err, ok;
 
-	if (!has_table(store, "sync_sites"))
-		return 0;
-	if ((err = tsm_audit_batches_init(store)) < 0)
-		return err;
 	if ((err = read_cursors(&cu, &n, store)) < 0)
 		return err;
 	for (i = 0; i < n; i++) {

@@ -76,8 +76,6 @@ int tsm_session_open(tsm_session *s, tsm_store *store, int flags,
 	memset(s, 0, sizeof(*s));
 	s->store = store;
 	s->lock_fd = -1;
-	if ((err = tsm_state_init(store)) < 0)
-		goto fail;
 	err = tsm_identity_get(&s->me, store);
 	if (err == TSM_ENOTFOUND)
 		err = tsm_error_set(TSM_ENOTFOUND, "this store has no identity; "

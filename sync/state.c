@@ -1,6 +1,6 @@
 /* sync/state.c — sync's own tables and `local` keys inside the encrypted
- * store. The tables are local-only (not part of the state hash) and are
- * created on first use; their schema is here, as commented SQL. */
+ * store. The tables (sync_sites, sync_invites) are local-only, not part of
+ * the state hash; their schema is migration 4 in core/schema.c. */
 #include "state.h"
 
 #include <sodium.h>
@@ -9,36 +9,6 @@
 
 #include "error.h"
 #include "store_internal.h"
-
-static const char schema[] =
-	/* Per-site cursors: the last commit of a site's chain whose ops are
-	 * applied here, with the seq_last it carried. For this replica's own
-	 * site: the tip of its batch chain and the last seq batched. Written
-	 * in the transaction that applies (or batches) those ops, so a crash
-	 * at any point neither loses nor repeats anything. */
-	"CREATE TABLE IF NOT EXISTS sync_sites (\n"
-	"  site      TEXT PRIMARY KEY,\n"
-	"  commit_id TEXT NOT NULL,  -- 40 hex digits\n"
-	"  seq       INTEGER NOT NULL\n"
-	") WITHOUT ROWID;\n"
-	/* Invites issued by this replica (a manager). mac_key = keyed
-	 * BLAKE2b of the invite's secret; the secret itself is not kept. */
-	"CREATE TABLE IF NOT EXISTS sync_invites (\n"
-	"  member    TEXT PRIMARY KEY,\n"
-	"  role      TEXT NOT NULL,\n"
-	"  name      TEXT NOT NULL,  -- display name for the grant, maybe ''\n"
-	"  mac_key   BLOB NOT NULL,\n"
-	"  expires   INTEGER NOT NULL, -- unix seconds\n"
-	"  used_site TEXT             -- the site admitted; NULL while open\n"
-	") WITHOUT ROWID;\n";
-
-int tsm_state_init(tsm_store *store)
-{
-	sqlite3 *db = tsm_store_db(store);
-	int rc = sqlite3_exec(db, schema, NULL, NULL, NULL);
-
-	return rc == SQLITE_OK ? 0 : tsm_error_sqlite(db, rc, "create sync tables");
-}
 
 static int prepare(sqlite3_stmt **st, sqlite3 *db, const char *sql)
 {

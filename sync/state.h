@@ -23,9 +23,6 @@
 /* The mirror's directory inside a store directory. */
 #define TSM_MIRROR_DIR "sync.git"
 
-/* Creates sync's tables when missing (idempotent, cheap). */
-int tsm_state_init(tsm_store *store);
-
 /* The `local` table. get: TSM_ENOTFOUND when the key is absent; the value
  * must fit cap bytes (TSM_ECORRUPT otherwise); *len gets its size. A text
  * getter NUL-terminates (cap includes the NUL). */

@@ -325,7 +325,6 @@ static void test_log_review_and_batches(void **state)
 					    "checked with the client"),
 			 0);
 	/* lee's first two ops arrived in a verified batch */
-	assert_int_equal(tsm_audit_batches_init(s), 0);
 	assert_int_equal(tsm_audit_batch_put(s, SL,
 					     "1111111111111111111111"
 					     "111111111111111111",
