@@ -55,25 +55,6 @@ static void json_order(jsonw *w, const tsm_order *o)
 	jw_end_object(w);
 }
 
-/* A strictly positive decimal integer of at most 4 digits. */
-static int parse_months(int *out, const char *s)
-{
-	int v = 0;
-	size_t i, n = strlen(s);
-
-	if (n == 0 || n > 4)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	if (v <= 0)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 static int order_add(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -103,10 +84,8 @@ static int order_add(struct cli_ctx *ctx, int argc, char **argv)
 			amount_text = optarg;
 			break;
 		case 't':
-			if (parse_months(&o.term_months, optarg) < 0) {
-				cli_error("invalid term '%s': a positive "
-					  "number of months",
-					  optarg);
+			if (tsm_order_term_parse(&o.term_months, optarg) < 0) {
+				cli_error("%s", tsm_error_last()->message);
 				return EXIT_ERR;
 			}
 			break;

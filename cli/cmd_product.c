@@ -88,24 +88,6 @@ static int product_list(struct cli_ctx *ctx, int argc, char **argv)
 	return rc;
 }
 
-static int parse_term(int *out, const char *s)
-{
-	size_t i, n = strlen(s);
-	int v = 0;
-
-	if (n == 0 || n > 4)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	if (v <= 0)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 static int product_add(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -126,10 +108,8 @@ static int product_add(struct cli_ctx *ctx, int argc, char **argv)
 			name_zh = optarg;
 			break;
 		case 't':
-			if (parse_term(&term, optarg) < 0) {
-				cli_error("invalid term '%s': a positive "
-					  "number of months",
-					  optarg);
+			if (tsm_order_term_parse(&term, optarg) < 0) {
+				cli_error("%s", tsm_error_last()->message);
 				return EXIT_ERR;
 			}
 			break;

@@ -634,18 +634,22 @@ static int parse_bool(int *out, const char *s)
 	return -1;
 }
 
-static int parse_term(int *out, const char *s)
+int tsm_order_term_parse(int *out, const char *text)
 {
 	char *end;
 	long v;
 
-	if (s == NULL || *s < '0' || *s > '9')
-		return -1;
-	v = strtol(s, &end, 10);
+	if (text == NULL || *text < '0' || *text > '9')
+		goto bad;
+	v = strtol(text, &end, 10);
 	if (*end != '\0' || v < 1 || v > TERM_MAX)
-		return -1;
+		goto bad;
 	*out = (int)v;
 	return 0;
+bad:
+	return tsm_error_set(TSM_EINVALID,
+			     "invalid term '%s': 1 to %d months",
+			     text ? text : "", TERM_MAX);
 }
 
 int tsm_product_set(tsm_store *store, const char *id, const char *field,
@@ -674,7 +678,7 @@ int tsm_product_set(tsm_store *store, const char *id, const char *field,
 		if (eq_ci(value, "none") || *value == '\0') {
 			err = 0;
 			tsm_jbuf_puts(&b, "null");
-		} else if (parse_term(&term, value) < 0) {
+		} else if (tsm_order_term_parse(&term, value) < 0) {
 			err = tsm_error_set(TSM_EINVALID,
 					    "invalid default_term '%s': 1 to "
 					    "%d months, or none",

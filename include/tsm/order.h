@@ -47,6 +47,10 @@ int tsm_product_list(tsm_product **out, size_t *n, tsm_store *store,
  * valid ids when none matches. */
 int tsm_product_resolve(char *out, tsm_store *store, const char *text);
 
+/* Parses a term in months: a decimal integer from 1 to 1200 (a hundred
+ * years), nothing else. Returns 0, or TSM_EINVALID with a message. */
+int tsm_order_term_parse(int *out, const char *text);
+
 /* Adds a team product (managers). name_zh may be NULL, default_term 0 for
  * none. TSM_EEXISTS when the team has that id (a built-in may be
  * overridden), TSM_EINVALID for a bad id, name or term, TSM_EPERM when
