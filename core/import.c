@@ -2143,7 +2143,10 @@ int tsm_import(tsm_import_result *out, tsm_store *store, const char *path,
 				    out->source);
 		goto done;
 	}
-	/* One transaction: every accepted row or none. */
+	/* One transaction: every accepted row or none. A real import
+	 * writes mostly new pages: bulk mode writes them once. */
+	if (!opts->dry_run && (err = tsm_store_bulk_begin(store)) < 0)
+		goto done;
 	if ((err = tsm_store_begin(store)) < 0)
 		goto done;
 	began = 1;
@@ -2161,6 +2164,8 @@ done:
 			out->rejects_file = NULL;
 		}
 	}
+	if (!opts->dry_run && (rc = tsm_store_bulk_end(store)) < 0 && err == 0)
+		err = rc;
 	if (err == 0) {
 		out->warnings = out->replaced;
 		for (n = 0; n < TSM_CF_COUNT; n++)

@@ -74,8 +74,10 @@ struct tsm_store {
 	tsm_vfs *vfs; /* NULL for a plaintext store */
 	char *dir;
 	char *dbpath;
-	int depth;  /* nested transaction depth */
-	int failed; /* some nested level ended with ok == 0 */
+	int depth;   /* nested transaction depth */
+	int failed;  /* some nested level ended with ok == 0 */
+	int journal; /* TSM_JOURNAL_*, as the key file says */
+	int bulk;    /* in bulk mode: a rollback journal for now */
 };
 
 struct keyfile {
@@ -589,6 +591,7 @@ static int db_open(tsm_store *s, int create, int journal)
 		return err;
 	if ((err = tsm_schema_migrate(s->db)) < 0)
 		return err;
+	s->journal = journal;
 	return exec_sql(s->db, "PRAGMA foreign_keys=ON", "enable foreign keys");
 }
 
@@ -943,6 +946,43 @@ int tsm_store_end(tsm_store *store, int ok)
 	rc = sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
 	return rc == SQLITE_OK ? 0
 			       : tsm_error_sqlite(store->db, rc, "rollback");
+}
+
+/* A transaction that writes many new pages (an import) costs twice in WAL
+ * mode: every page is sealed and written into the WAL, then opened, sealed
+ * again and copied into the database at the checkpoint. A rollback journal
+ * writes a new page once (SQLite journals only the pages that existed). So
+ * bulk mode switches a WAL store to a rollback journal, with synchronous
+ * FULL as such a journal needs, until bulk_end. The switch needs the only
+ * connection; when another process has the store open, it stays in WAL. */
+int tsm_store_bulk_begin(tsm_store *store)
+{
+	if (store->bulk || store->depth > 0 ||
+	    store->journal != TSM_JOURNAL_WAL)
+		return 0;
+	if (set_journal_mode(store->db, TSM_JOURNAL_DELETE) < 0) {
+		tsm_error_clear();
+		return 0; /* another connection: stay in WAL */
+	}
+	store->bulk = 1;
+	return exec_sql(store->db, "PRAGMA synchronous=FULL",
+			"set synchronous");
+}
+
+int tsm_store_bulk_end(tsm_store *store)
+{
+	if (!store->bulk || store->depth > 0)
+		return 0;
+	store->bulk = 0;
+	/* When this fails (another process opened the store meanwhile), the
+	 * connection stays in the safe rollback mode; the next open of the
+	 * store switches back to WAL. */
+	if (set_journal_mode(store->db, TSM_JOURNAL_WAL) < 0) {
+		tsm_error_clear();
+		return 0;
+	}
+	return exec_sql(store->db, "PRAGMA synchronous=NORMAL",
+			"set synchronous");
 }
 
 int tsm_store_transaction(tsm_store *store, int (*fn)(tsm_store *, void *),

@@ -25,6 +25,14 @@ sqlite3 *tsm_store_db(tsm_store *store);
 int tsm_store_begin(tsm_store *store);
 int tsm_store_end(tsm_store *store, int ok);
 
+/* Bulk mode, around a transaction that writes many new rows (an import):
+ * a WAL store uses a rollback journal meanwhile, which writes each new page
+ * once instead of twice. Outside any transaction only; when another
+ * connection holds the store, begin leaves it in WAL. Both return 0 or a
+ * TSM_E* code. */
+int tsm_store_bulk_begin(tsm_store *store);
+int tsm_store_bulk_end(tsm_store *store);
+
 /* Raw access to a key's 32 bytes and store id (16 bytes), for the unlock
  * agent that serves keys over its socket. Borrowed; live with key. */
 const unsigned char *tsm_key_bytes(const tsm_key *key);
