@@ -732,8 +732,10 @@ static int dirty_new(fold_ctx *c, int t, const oprec *op, int held)
 }
 
 /* Stores op unless held already; *fresh says which. op must stay valid
- * until the call's recomputation is over. */
-static int ctx_insert(fold_ctx *c, const oprec *op, int *fresh)
+ * until the call's recomputation is over. held_hint is whether the store
+ * held an op of the entity before this call, when the caller asked
+ * already, else -1. */
+static int ctx_insert(fold_ctx *c, const oprec *op, int held_hint, int *fresh)
 {
 	sqlite3_stmt *st;
 	char buf[256];
@@ -742,9 +744,12 @@ static int ctx_insert(fold_ctx *c, const oprec *op, int *fresh)
 
 	*fresh = 0;
 	/* First op of an entity in this call: is it fresh? */
-	if (t >= ET_REVIEW && !strmap_has(&c->dirty[t], op->eid) &&
-	    (err = entity_held(c, op, &held)) < 0)
-		return err;
+	if (t >= ET_REVIEW && !strmap_has(&c->dirty[t], op->eid)) {
+		if (held_hint >= 0)
+			held = held_hint;
+		else if ((err = entity_held(c, op, &held)) < 0)
+			return err;
+	}
 	if ((st = fc_stmt(c, SQL_INSERT_OP)) == NULL)
 		return tsm_error_last()->code;
 	ref = op_ref(op, buf, sizeof(buf));
@@ -1056,7 +1061,7 @@ int ops_apply_recs(tsm_apply_stats *out, tsm_store *store, oprec *ops, size_t n)
 	if ((err = opidset_reserve(&c.new_ids, n)) < 0)
 		goto done;
 	for (i = 0; i < n; i++) {
-		if ((err = ctx_insert(&c, &ops[i], &fresh)) < 0)
+		if ((err = ctx_insert(&c, &ops[i], -1, &fresh)) < 0)
 			goto done;
 		if (!fresh) {
 			stats.duplicates++;
@@ -1379,62 +1384,132 @@ static const char *head_group(const char *action, const char *field)
 	return NULL;
 }
 
-/* What a new op on (etype, eid) supersedes: the heads the writer holds —
- * of its field and of the lifecycle for a set, of the lifecycle for an
- * append, of every group for a lifecycle op. An op stops being a head of
- * its group once an op of the same group or a lifecycle op supersedes
- * it (a set on another field does not end a lifecycle op's reign). */
-static int local_supersedes(fold_ctx *c, const oprec *op, arena *mem,
-			    const char **out)
+/* An op the writer holds, as local_supersedes sees it. */
+struct head_row {
+	tsm_opid id;
+	const char *group; /* NULL: lifecycle */
+	const char *sup;
+};
+
+/* The ops of (etype, eid) in the store, into *rows (malloc'd). */
+static int held_rows(fold_ctx *c, const oprec *op, arena *mem,
+		     struct head_row **rows, size_t *n)
 {
 	sqlite3_stmt *st = fc_stmt(c, SQL_HEADS);
-	struct row {
-		tsm_opid id;
-		const char *group; /* NULL: lifecycle */
-		const char *sup;
-	} *rows = NULL, *tmp;
-	strmap groups = {0}, ended = {0};
-	const char *mine = head_group(op->action, op->field), *sp, *s, *g;
-	char tok[TSM_OPID_MAX];
-	tsm_opid *ids = NULL;
-	size_t n = 0, cap = 0, k = 0, i, len;
-	void **slot;
+	struct head_row *v = NULL, *tmp;
+	size_t cap = 0;
+	const char *g;
 	int rc, err = 0;
 
-	*out = NULL;
+	*rows = NULL;
+	*n = 0;
 	if (st == NULL)
 		return tsm_error_last()->code;
 	sqlite3_bind_text(st, 1, op->etype, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, op->eid, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
+		if (*n == cap) {
 			cap = cap ? cap * 2 : 16;
-			tmp = realloc(rows, cap * sizeof(*rows));
+			tmp = realloc(v, cap * sizeof(*v));
 			if (tmp == NULL)
 				goto nomem;
-			rows = tmp;
+			v = tmp;
 		}
-		snprintf(rows[n].id.site, sizeof(rows[n].id.site), "%s",
+		snprintf(v[*n].id.site, sizeof(v[*n].id.site), "%s",
 			 (const char *)sqlite3_column_text(st, 0));
-		rows[n].id.seq = sqlite3_column_int64(st, 1);
+		v[*n].id.seq = sqlite3_column_int64(st, 1);
 		g = head_group((const char *)sqlite3_column_text(st, 2),
 			       (const char *)sqlite3_column_text(st, 3));
-		rows[n].group = g ? arena_strdup(mem, g) : NULL;
-		rows[n].sup =
+		v[*n].group = g ? arena_strdup(mem, g) : NULL;
+		v[*n].sup =
 		    arena_strdup(mem, (const char *)sqlite3_column_text(st, 4));
-		if ((g && rows[n].group == NULL) || rows[n].sup == NULL)
+		if ((g && v[*n].group == NULL) || v[*n].sup == NULL)
 			goto nomem;
+		(*n)++;
+	}
+	if (rc != SQLITE_DONE)
+		err = tsm_error_sqlite(c->db, rc, "read ops");
+	goto done;
+nomem:
+	err = tsm_error_set(TSM_ENOMEM, "out of memory");
+done:
+	sqlite3_reset(st);
+	if (err < 0) {
+		free(v);
+		v = NULL;
+		*n = 0;
+	}
+	*rows = v;
+	return err;
+}
+
+/* The same from the ops of an entity that is fresh in this call: the
+ * store holds no others. */
+static int fresh_rows(const struct fresh_ops *f, struct head_row **rows,
+		      size_t *n)
+{
+	size_t i;
+
+	*n = 0;
+	*rows = malloc((f->n ? f->n : 1) * sizeof(**rows));
+	if (*rows == NULL)
+		return tsm_error_set(TSM_ENOMEM, "out of memory");
+	for (i = 0; i < f->n; i++) {
+		memcpy((*rows)[i].id.site, f->ops[i]->site,
+		       sizeof((*rows)[i].id.site));
+		(*rows)[i].id.seq = f->ops[i]->seq;
+		(*rows)[i].group =
+		    head_group(f->ops[i]->action, f->ops[i]->field);
+		(*rows)[i].sup = f->ops[i]->sup;
+	}
+	*n = f->n;
+	return 0;
+}
+
+/* What a new op on (etype, eid) supersedes: the heads the writer holds —
+ * of its field and of the lifecycle for a set, of the lifecycle for an
+ * append, of every group for a lifecycle op. An op stops being a head of
+ * its group once an op of the same group or a lifecycle op supersedes
+ * it (a set on another field does not end a lifecycle op's reign).
+ *
+ * The ops held come from the store, except for an entity that had none
+ * before this call (they are all in memory) or none at all (*held says
+ * which; ctx_insert takes it rather than asking again). */
+static int local_supersedes(fold_ctx *c, const oprec *op, arena *mem,
+			    const char **out, int *held)
+{
+	struct head_row *rows = NULL;
+	const struct fresh_ops *f = NULL;
+	strmap groups = {0}, ended = {0};
+	const char *mine = head_group(op->action, op->field), *sp, *s, *g;
+	char tok[TSM_OPID_MAX];
+	tsm_opid *ids = NULL;
+	size_t n = 0, k = 0, i, len;
+	void **slot;
+	int err = 0, t = etype_index(op->etype);
+
+	*out = NULL;
+	*held = -1;
+	if (t >= ET_REVIEW && strmap_has(&c->dirty[t], op->eid)) {
+		f = strmap_get(&c->dirty[t], op->eid); /* NULL: held */
+	} else if (t >= ET_REVIEW) {
+		if ((err = entity_held(c, op, held)) < 0)
+			return err;
+		if (!*held) {
+			*out = "";
+			return 0;
+		}
+	}
+	err = f ? fresh_rows(f, &rows, &n) : held_rows(c, op, mem, &rows, &n);
+	if (err < 0)
+		return err;
+	for (i = 0; i < n; i++) {
 		/* op id -> group ("\x01" for lifecycle) */
-		slot = strmap_slot(&groups, tsm_opid_format(tok, &rows[n].id),
+		slot = strmap_slot(&groups, tsm_opid_format(tok, &rows[i].id),
 				   NULL);
 		if (slot == NULL)
 			goto nomem;
-		*slot = (void *)(g ? rows[n].group : "\x01");
-		n++;
-	}
-	if (rc != SQLITE_DONE) {
-		err = tsm_error_sqlite(c->db, rc, "read ops");
-		goto done;
+		*slot = (void *)(rows[i].group ? rows[i].group : "\x01");
 	}
 	/* Which ops are no longer heads of their group. */
 	for (i = 0; i < n; i++) {
@@ -1473,7 +1548,6 @@ static int local_supersedes(fold_ctx *c, const oprec *op, arena *mem,
 nomem:
 	err = tsm_error_set(TSM_ENOMEM, "out of memory");
 done:
-	sqlite3_reset(st);
 	free(rows);
 	strmap_free(&groups);
 	strmap_free(&ended);
@@ -1491,7 +1565,7 @@ int tsm_ops_append(tsm_opid *out, tsm_store *store, const tsm_op_spec *specs,
 	fold_ctx c;
 	char *canon;
 	size_t i;
-	int err, fresh, began = 0, rc;
+	int err, fresh, held, began = 0, rc;
 
 	ctx_init(&c, store);
 	if (n == 0)
@@ -1548,8 +1622,10 @@ int tsm_ops_append(tsm_opid *out, tsm_store *store, const tsm_op_spec *specs,
 		clock = tsm_hlc_tick(clock, now);
 		r->hlc = clock;
 		snprintf(r->id, sizeof(r->id), "%s:%" PRId64, r->site, r->seq);
-		if ((err = local_supersedes(&c, r, &mem, &r->sup)) < 0 ||
-		    (err = ctx_insert(&c, r, &fresh)) < 0)
+		err = local_supersedes(&c, r, &mem, &r->sup, &held);
+		if (err == 0)
+			err = ctx_insert(&c, r, held, &fresh);
+		if (err < 0)
 			goto done;
 		if (!fresh) {
 			err = tsm_error_set(TSM_ECORRUPT,

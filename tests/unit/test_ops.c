@@ -186,6 +186,59 @@ static void test_append_supersedes_and_canonical(void **state)
 	tsm_store_free(s);
 }
 
+/* The supersedes of every op, with the writing site as "S", by seq. */
+static const char SQL_SUPS[] =
+    "SELECT group_concat(seq || '=' || replace(supersedes, site, 'S'), ';') "
+    "FROM (SELECT seq, site, supersedes FROM ops WHERE etype = 'customer' "
+    "ORDER BY seq)";
+
+/* Many ops on one entity in one append: an entity new in the call has its
+ * heads taken from memory, one held before from the store. Either way the
+ * supersedes are those of the same ops appended one call at a time. */
+static void test_append_batch_supersedes(void **state)
+{
+	static const tsm_op_spec specs[] = {
+	    {"customer", "c0", "set", "name", "\"Old One\""},
+	    {"customer", "c1", "create", NULL, "{\"name\":\"Li Lei\"}"},
+	    {"customer", "c1", "set", "name", "\"Li Lei (Mr)\""},
+	    {"customer", "c0", "append", "note", "{\"text\":\"again\"}"},
+	    {"customer", "c1", "set", "name", "\"Li Lei, CEO\""},
+	    {"customer", "c1", "append", "note", "{\"text\":\"fair\"}"},
+	    {"customer", "c1", "set", "company", "\"Acme\""},
+	    {"customer", "c1", "delete", NULL, NULL},
+	    {"customer", "c1", "restore", NULL, NULL},
+	    {"customer", "c1", "set", "needs", "\"a will\""},
+	    {"customer", "c0", "set", "name", "\"Old Two\""},
+	};
+	tsm_store *one = founded(), *many = founded();
+	char want[1024];
+	size_t i;
+
+	(void)state;
+	append1(one, NULL, "customer", "c0", "create", NULL,
+		"{\"name\":\"Old\"}");
+	append1(many, NULL, "customer", "c0", "create", NULL,
+		"{\"name\":\"Old\"}");
+	for (i = 0; i < sizeof(specs) / sizeof(specs[0]); i++)
+		append1(one, NULL, specs[i].etype, specs[i].eid,
+			specs[i].action, specs[i].field, specs[i].value);
+	assert_int_equal(
+	    tsm_ops_append(NULL, many, specs, sizeof(specs) / sizeof(specs[0])),
+	    0);
+	snprintf(want, sizeof(want), "%s", q(one, SQL_SUPS, NULL));
+	assert_string_equal(q(many, SQL_SUPS, NULL), want);
+	/* and not trivially (seqs 1-2 found the team, 3 creates c0, 5
+	 * c1): the delete supersedes c1's create, last name, note and
+	 * company; the restore the delete; the last name of c0 its create
+	 * and first name */
+	assert_non_null(strstr(want, ";11=S:5 S:8 S:9 S:10;"));
+	assert_non_null(strstr(want, ";12=S:11;"));
+	assert_non_null(strstr(want, ";14=S:3 S:4"));
+	tsm_clock_set_now(0);
+	tsm_store_free(one);
+	tsm_store_free(many);
+}
+
 /* A store whose member is the agent ann, with the roster from mgr. */
 static tsm_store *agent_store(tsm_store *mgr)
 {
@@ -543,6 +596,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_team_found),
 	    cmocka_unit_test(test_append_supersedes_and_canonical),
+	    cmocka_unit_test(test_append_batch_supersedes),
 	    cmocka_unit_test(test_append_precheck_refuses),
 	    cmocka_unit_test(test_export_apply_idempotent),
 	    cmocka_unit_test(test_apply_rejects_malformed),
