@@ -72,12 +72,22 @@ n=$(sqlite3 "$tmp/plain.db" 'SELECT count(*) FROM leads')
 [ "$n" -eq "$rows" ] || { echo "sqlite3 imported $n of $rows" >&2; exit 1; }
 plain=$(du -sk "$tmp/plain.db" | cut -f1)
 
+# The floor: the rows an import stands for (two op rows, the customer, the
+# note), written straight into tsm's schema by plain SQLite.
+raw_bin="$(dirname "$TSM")/tests/bench_import_raw"
+[ -x "$raw_bin" ] || { echo "bench_import: build $raw_bin first" >&2; exit 1; }
+read -r _ _ rw _ _ rc _ < <("$raw_bin" "$csv" "$tmp")
+
 awk -v r="$rows" -v tw="$(echo "$t1 - $t0" | bc)" -v sw="$(echo "$t3 - $t2" | bc)" \
 	-v tc="$(echo "$tu + $ts" | bc)" -v sc="$(echo "$su + $ss" | bc)" \
-	-v trss="$trss" -v tk="$store" -v pk="$plain" -v ops="$(jq .ops "$tmp/tsm.json")" 'BEGIN {
+	-v rw="$rw" -v rc="$rc" -v trss="$trss" -v tk="$store" -v pk="$plain" -v ops="$(jq .ops "$tmp/tsm.json")" 'BEGIN {
 	printf "tsm import       wall %7.2f s  cpu %7.2f s  %8.0f rows/s  %d ops  peak RSS %d MB  store %d MB\n",
 		tw, tc, r / tw, ops, trss / 1024, tk / 1024
 	printf "sqlite3 .import  wall %7.2f s  cpu %7.2f s  %8.0f rows/s  plain table %d MB\n",
 		sw, sc, r / sw, pk / 1024
+	printf "raw tsm rows     wall %7.2f s  cpu %7.2f s  %8.0f rows/s  (the same rows, plain SQLite, no op log logic)\n",
+		rw, rc, r / rw
 	printf "ratio            wall %.1fx  cpu %.1fx  (target <= 2x)\n", tw / sw, (sc > 0 ? tc / sc : 0)
+	printf "floor            raw tsm rows / sqlite3 .import: wall %.1fx;  tsm import / raw tsm rows: wall %.1fx\n",
+		rw / sw, tw / rw
 }'
