@@ -8,6 +8,7 @@
 #include "tsm/followup.h"
 #include "tsm/money.h"
 #include "tsm/report.h"
+#include "tsm/text.h"
 #include "tsm/when.h"
 
 #include <errno.h>
@@ -260,23 +261,19 @@ static int table_out(FILE *f, const tsm_report *r)
 
 /* ---- CSV (RFC 4180: CRLF line ends, fields quoted when needed) ---- */
 
+static int put_file(void *ud, const char *p, size_t n)
+{
+	fwrite(p, 1, n, ud);
+	return 0; /* the caller checks the stream (ferror, fclose) */
+}
+
+/* Names and labels typed by anyone end up in a manager's spreadsheet:
+ * guarded against formula injection. */
 static void csv_field(FILE *f, const char *s, int last)
 {
-	const char *p;
-
 	if (s == NULL)
 		s = "";
-	if (strpbrk(s, ",\"\r\n") == NULL) {
-		fputs(s, f);
-	} else {
-		fputc('"', f);
-		for (p = s; *p; p++) {
-			if (*p == '"')
-				fputc('"', f);
-			fputc(*p, f);
-		}
-		fputc('"', f);
-	}
+	tsm_text_csv_field(put_file, f, s, strlen(s), ',', 1);
 	fputs(last ? "\r\n" : ",", f);
 }
 
@@ -632,7 +629,9 @@ static int report_run(struct cli_ctx *ctx, int kind, int argc, char **argv)
 	if (err < 0)
 		rc = cli_fail();
 	if (path) {
-		if (fclose(f) != 0 && rc == EXIT_OK) {
+		int bad = ferror(f);
+
+		if ((fclose(f) != 0 || bad) && rc == EXIT_OK) {
 			cli_error("cannot write '%s': %s", path,
 				  strerror(errno));
 			rc = EXIT_ERR;

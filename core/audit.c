@@ -15,6 +15,7 @@
 #include "identity_internal.h"
 #include "json.h"
 #include "store_internal.h"
+#include "tsm/text.h"
 #include "tsm/when.h"
 
 #define DIGEST_PREFIX "tsm-audit-digest v1"
@@ -1803,30 +1804,18 @@ static int period_context(struct actx *c, struct oplist *l, struct strs *keep)
 	return err;
 }
 
-/* Writes s as one CSV field. */
+static int put_jbuf(void *ud, const char *p, size_t n)
+{
+	tsm_jbuf_put(ud, p, n);
+	return 0;
+}
+
+/* Writes s as one CSV field, guarded against formula injection (a name
+ * or note typed by anyone ends up in a manager's spreadsheet). */
 static void csv_field(tsm_jbuf *b, const char *s)
 {
-	const char *p;
-	int quote = 0;
-
-	if (s == NULL)
-		return;
-	for (p = s; *p; p++)
-		if (*p == ',' || *p == '"' || *p == '\n' || *p == '\r')
-			quote = 1;
-	if (*s == ' ' || (*s && s[strlen(s) - 1] == ' '))
-		quote = 1;
-	if (!quote) {
-		tsm_jbuf_puts(b, s);
-		return;
-	}
-	tsm_jbuf_putc(b, '"');
-	for (p = s; *p; p++) {
-		if (*p == '"')
-			tsm_jbuf_putc(b, '"');
-		tsm_jbuf_putc(b, *p);
-	}
-	tsm_jbuf_putc(b, '"');
+	if (s != NULL)
+		tsm_text_csv_field(put_jbuf, b, s, strlen(s), ',', 1);
 }
 
 /* A value for a CSV cell: a JSON string as its text, other JSON as is,

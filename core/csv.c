@@ -3,6 +3,7 @@
 #include "csv.h"
 
 #include "error.h"
+#include "tsm/text.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -286,35 +287,19 @@ int tsm_csv_next(tsm_csv *r, const tsm_csv_record **out)
 
 /* ---- writing ---- */
 
+static int put_file(void *ud, const char *p, size_t n)
+{
+	return fwrite(p, 1, n, ud) == n ? 0 : TSM_EIO;
+}
+
 int tsm_csv_write_field(FILE *f, const char *s, size_t n, int first, char delim)
 {
-	size_t i;
-	int quote = n > 0 && (s[0] == ' ' || s[n - 1] == ' ');
-
-	for (i = 0; i < n && !quote; i++)
-		if (s[i] == delim || s[i] == '"' || s[i] == '\r' ||
-		    s[i] == '\n')
-			quote = 1;
-	if (!first && putc(delim, f) == EOF)
-		goto fail;
-	if (!quote) {
-		if (n && fwrite(s, 1, n, f) != n)
-			goto fail;
-		return 0;
-	}
-	if (putc('"', f) == EOF)
-		goto fail;
-	for (i = 0; i < n; i++) {
-		if (s[i] == '"' && putc('"', f) == EOF)
-			goto fail;
-		if (putc(s[i], f) == EOF)
-			goto fail;
-	}
-	if (putc('"', f) == EOF)
-		goto fail;
+	/* No formula guard: a rejects file gives back the rows as they
+	 * came, to be corrected and imported again. */
+	if ((!first && putc(delim, f) == EOF) ||
+	    tsm_text_csv_field(put_file, f, s, n, delim, 0) < 0)
+		return tsm_error_set(TSM_EIO, "cannot write a csv field");
 	return 0;
-fail:
-	return tsm_error_set(TSM_EIO, "cannot write a csv field");
 }
 
 int tsm_csv_write_eol(FILE *f)

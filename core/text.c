@@ -339,3 +339,51 @@ int tsm_text_pad(char *out, size_t outlen, const char *s, size_t width,
 		return err;
 	return (int)width;
 }
+
+/* ---- CSV fields ---- */
+
+/* Whether a spreadsheet could take s[0..n) for a formula that does more
+ * than arithmetic on literal numbers. */
+static int csv_formula(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || strchr("=+-@\t\r", s[0]) == NULL)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((s[i] < '0' || s[i] > '9') &&
+		    strchr(" .,+-()/:", s[i]) == NULL)
+			return 1;
+	return 0;
+}
+
+int tsm_text_csv_field(tsm_text_sink put, void *ud, const char *s, size_t n,
+		       char delim, int guard)
+{
+	size_t i, from;
+	int quote = n > 0 && (s[0] == ' ' || s[n - 1] == ' ');
+	int err;
+
+	for (i = 0; i < n && !quote; i++)
+		if (s[i] == delim || s[i] == '"' || s[i] == '\r' ||
+		    s[i] == '\n')
+			quote = 1;
+	if (quote && (err = put(ud, "\"", 1)) < 0)
+		return err;
+	if (guard && csv_formula(s, n) && (err = put(ud, "'", 1)) < 0)
+		return err;
+	if (!quote)
+		return n ? put(ud, s, n) : 0;
+	/* Runs up to and including each quote, then the quote again. */
+	for (from = 0, i = 0; i < n; i++) {
+		if (s[i] != '"')
+			continue;
+		if ((err = put(ud, s + from, i + 1 - from)) < 0 ||
+		    (err = put(ud, "\"", 1)) < 0)
+			return err;
+		from = i + 1;
+	}
+	if (from < n && (err = put(ud, s + from, n - from)) < 0)
+		return err;
+	return put(ud, "\"", 1);
+}

@@ -1,6 +1,7 @@
 /* tsm/text.h — UTF-8 display width on a terminal (CJK characters take two
- * columns), and truncation and padding to a width without splitting a
- * character. Pure functions: no allocation, no locale, no state. */
+ * columns), truncation and padding to a width without splitting a
+ * character, and CSV fields. Pure functions: no allocation, no locale, no
+ * state. */
 #ifndef TSM_TEXT_H
 #define TSM_TEXT_H
 
@@ -67,6 +68,21 @@ int tsm_text_truncate(char *out, size_t outlen, const char *s, size_t width);
  * then ""). */
 int tsm_text_pad(char *out, size_t outlen, const char *s, size_t width,
 		 int align);
+
+/* Where tsm_text_csv_field() sends its output: n bytes at p. Returns 0, or
+ * a negative TSM_E* code that ends the field. */
+typedef int (*tsm_text_sink)(void *ud, const char *p, size_t n);
+
+/* Writes s[0..n) as one CSV field (RFC 4180) through put: quoted, with
+ * quotes doubled, when it holds delim, a quote, CR or LF, or starts or ends
+ * with a space. With guard, a text a spreadsheet would evaluate as a
+ * formula gets a leading apostrophe (spreadsheets show it as text): one
+ * whose first character is =, +, -, @, tab or CR and that holds anything
+ * but digits, spaces and . , + - ( ) / : (so -12.50 and +8613800000001
+ * stay as they are, =HYPERLINK("...") does not). Returns 0 or what put
+ * returned. */
+int tsm_text_csv_field(tsm_text_sink put, void *ud, const char *s, size_t n,
+		       char delim, int guard);
 
 #ifdef __cplusplus
 }

@@ -1,5 +1,6 @@
 /* tests/unit/test_text.c — display width (CJK = 2, combining = 0, invalid
- * bytes = 1), strict UTF-8 decoding, truncation with "…" and padding. */
+ * bytes = 1), strict UTF-8 decoding, truncation with "…" and padding, CSV
+ * fields with and without the spreadsheet formula guard. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -318,10 +319,74 @@ static void test_bufsize_is_enough(void **state)
 	}
 }
 
+/* A sink into a fixed buffer; fails once it is full. */
+struct sbuf {
+	char b[256];
+	size_t n;
+};
+
+static int put_sbuf(void *ud, const char *p, size_t n)
+{
+	struct sbuf *s = ud;
+
+	if (s->n + n >= sizeof(s->b))
+		return -5;
+	memcpy(s->b + s->n, p, n);
+	s->n += n;
+	s->b[s->n] = '\0';
+	return 0;
+}
+
+static const char *csv(const char *in, int guard)
+{
+	static struct sbuf s;
+
+	s.n = 0;
+	s.b[0] = '\0';
+	assert_int_equal(
+	    tsm_text_csv_field(put_sbuf, &s, in, strlen(in), ',', guard), 0);
+	return s.b;
+}
+
+static void test_csv_field(void **state)
+{
+	struct sbuf small = {.n = 250};
+
+	(void)state;
+	assert_string_equal(csv("", 1), "");
+	assert_string_equal(csv("王伟", 1), "王伟");
+	assert_string_equal(csv("a,b", 0), "\"a,b\"");
+	assert_string_equal(csv("say \"hi\"", 0), "\"say \"\"hi\"\"\"");
+	assert_string_equal(csv("\"", 0), "\"\"\"\"");
+	assert_string_equal(csv(" padded", 0), "\" padded\"");
+	assert_string_equal(csv("two\nlines", 0), "\"two\nlines\"");
+	/* formulas get an apostrophe; numbers and phones do not */
+	assert_string_equal(csv("=HYPERLINK(\"http://x.invalid\")", 1),
+			    "\"'=HYPERLINK(\"\"http://x.invalid\"\")\"");
+	assert_string_equal(csv("=1+1", 1), "'=1+1");
+	assert_string_equal(csv("@SUM(A1)", 1), "'@SUM(A1)");
+	assert_string_equal(csv("+cmd|' /C x'!A0", 1), "'+cmd|' /C x'!A0");
+	assert_string_equal(csv("-2+3+cmd|x", 1), "'-2+3+cmd|x");
+	assert_string_equal(csv("\t=1", 1), "'\t=1");
+	assert_string_equal(csv("+8613800000001", 1), "+8613800000001");
+	assert_string_equal(csv("+86 138 0000 0001", 1),
+			    "+86 138 0000 0001");
+	assert_string_equal(csv("-12.50", 1), "-12.50");
+	assert_string_equal(csv("-1,234.50", 1), "\"-1,234.50\"");
+	assert_string_equal(csv("Li =x", 1), "Li =x");
+	/* without the guard, the text as it is */
+	assert_string_equal(csv("=1+1", 0), "=1+1");
+	/* a failing sink ends the field with its code */
+	assert_int_equal(tsm_text_csv_field(put_sbuf, &small, "0123456789",
+					    10, ',', 1),
+			 -5);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_width_ascii_and_cjk),
+		cmocka_unit_test(test_csv_field),
 		cmocka_unit_test(test_width_zero_and_control),
 		cmocka_unit_test(test_width_invalid_bytes),
 		cmocka_unit_test(test_width_n_stops_at_len),
