@@ -17,6 +17,42 @@ int cv_script_lang(const char *phone)
 	return TSM_SCRIPT_ZH;
 }
 
+int cv_script_check(tsm_store *store, const char *name)
+{
+	tsm_script *s = NULL;
+
+	if (name == NULL)
+		return 0;
+	if (tsm_script_get(&s, store, name) < 0)
+		return cli_fail();
+	tsm_script_free(s);
+	return 0;
+}
+
+/* The script for customer c: its name and language into *name and *lang,
+ * its rendered text into *text (free() it). 0 or an exit code. */
+static int card_script(char **text, const char **name, int *lang,
+		       tsm_store *store, const tsm_customer *c,
+		       const char *script)
+{
+	tsm_script *s = NULL;
+
+	*lang = cv_script_lang(c->f[TSM_CF_PHONE]);
+	*name = *lang == TSM_SCRIPT_EN ? TSM_SCRIPT_DEFAULT_EN
+				       : TSM_SCRIPT_DEFAULT_ZH;
+	if (script) {
+		/* A script is in its own language, whatever the number. */
+		if (tsm_script_get(&s, store, script) < 0)
+			return cli_fail();
+		*lang = s->lang;
+		*name = script;
+		tsm_script_free(s);
+	}
+	if (tsm_script_render(text, store, *name, c->id, *lang) < 0)
+		return cli_fail();
+	return 0;
+}
+
 const char *cv_time(char *buf, size_t len, int64_t ms)
 {
 	if (ms <= 0 || tsm_when_format(buf, len, ms) < 0)
@@ -146,16 +182,17 @@ static void field(FILE *f, const char *label, const char *v)
 		fprintf(f, "  %-10s %s\n", label, v);
 }
 
-int cv_print_card(FILE *f, tsm_store *store, const tsm_call_next *next)
+int cv_print_card(FILE *f, tsm_store *store, const tsm_call_next *next,
+		  const char *script_name)
 {
 	tsm_customer_card *k = NULL;
 	const tsm_customer *c;
 	const tsm_card_followup *fu;
 	char why[96], t[TSM_WHEN_FORMAT_MAX], disp[TSM_PHONE_DISPLAY_MAX];
 	char *script = NULL;
-	const char *phone;
+	const char *phone, *name;
 	size_t i;
-	int lang;
+	int lang, rc;
 
 	if (tsm_customer_card_get(&k, store, next->customer, 0, CV_LAST_CALLS) <
 	    0)
@@ -206,15 +243,12 @@ int cv_print_card(FILE *f, tsm_store *store, const tsm_call_next *next)
 				cv_time(t, sizeof(t), k->notes[i].at),
 				k->notes[i].text);
 	}
-	lang = cv_script_lang(phone);
-	if (tsm_script_render(&script, store, NULL, c->id, lang) < 0) {
+	rc = card_script(&script, &name, &lang, store, c, script_name);
+	if (rc != 0) {
 		tsm_customer_card_free(k);
-		return cli_fail();
+		return rc;
 	}
-	fprintf(f, "-- script %s --\n%s",
-		lang == TSM_SCRIPT_EN ? TSM_SCRIPT_DEFAULT_EN
-				      : TSM_SCRIPT_DEFAULT_ZH,
-		script);
+	fprintf(f, "-- script %s --\n%s", name, script);
 	if (*script && script[strlen(script) - 1] != '\n')
 		fputc('\n', f);
 	free(script);
@@ -240,14 +274,16 @@ static void json_counts(jsonw *w, const tsm_call_next *n)
 	jw_kv_int(w, "candidates", (int64_t)n->candidates);
 }
 
-int cv_json_next(jsonw *w, tsm_store *store, const tsm_call_next *next)
+int cv_json_next(jsonw *w, tsm_store *store, const tsm_call_next *next,
+		 const char *script_name)
 {
 	tsm_customer_card *k = NULL;
 	const tsm_customer *c;
 	char msg[512], disp[TSM_PHONE_DISPLAY_MAX];
 	char *script = NULL;
+	const char *name;
 	size_t i;
-	int lang, f;
+	int lang, f, rc;
 
 	jw_object(w);
 	cv_jw_time(w, "now", next->now);
@@ -265,10 +301,10 @@ int cv_json_next(jsonw *w, tsm_store *store, const tsm_call_next *next)
 	    0)
 		return cli_fail();
 	c = &k->c;
-	lang = cv_script_lang(c->f[TSM_CF_PHONE]);
-	if (tsm_script_render(&script, store, NULL, c->id, lang) < 0) {
+	rc = card_script(&script, &name, &lang, store, c, script_name);
+	if (rc != 0) {
 		tsm_customer_card_free(k);
-		return cli_fail();
+		return rc;
 	}
 	jw_kv_string(w, "followup", next->followup[0] ? next->followup : NULL);
 	cv_jw_time(w, "due", next->due);
@@ -313,9 +349,7 @@ int cv_json_next(jsonw *w, tsm_store *store, const tsm_call_next *next)
 	jw_end_array(w);
 	jw_key(w, "script");
 	jw_object(w);
-	jw_kv_string(w, "name",
-		     lang == TSM_SCRIPT_EN ? TSM_SCRIPT_DEFAULT_EN
-					   : TSM_SCRIPT_DEFAULT_ZH);
+	jw_kv_string(w, "name", name);
 	jw_kv_string(w, "lang", lang == TSM_SCRIPT_EN ? "en" : "zh");
 	jw_kv_string(w, "text", script);
 	jw_end_object(w);

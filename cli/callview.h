@@ -30,14 +30,22 @@ void cv_put_talk(FILE *f, int64_t s);
 /* Writes "nothing to call now: ..." (why, from the counts) into buf. */
 void cv_nothing(char *buf, size_t len, const tsm_call_next *n);
 
+/* Checks that the team (or the built-ins) has the script name, for a
+ * --script option: 0, or an exit code (the error printed). */
+int cv_script_check(tsm_store *store, const char *name);
+
 /* Prints the calling card of next's customer (fields, due follow-up, the
- * last calls and notes) and its rendered default script to f. Returns 0 or
- * an exit code (the error printed). */
-int cv_print_card(FILE *f, tsm_store *store, const tsm_call_next *next);
+ * last calls and notes) and the script to f, rendered for the customer:
+ * script, or when NULL the default for the customer's number (Chinese for
+ * +86, else English). Returns 0 or an exit code (the error printed). */
+int cv_print_card(FILE *f, tsm_store *store, const tsm_call_next *next,
+		  const char *script);
 
 /* Writes the JSON object of a choice (customer, reason, script, last
- * calls and notes; or null customer and the reasons). Returns 0 or an exit
- * code (the error printed; the document is then incomplete). */
-int cv_json_next(jsonw *w, tsm_store *store, const tsm_call_next *next);
+ * calls and notes; or null customer and the reasons); script as for
+ * cv_print_card(). Returns 0 or an exit code (the error printed; the
+ * document is then incomplete). */
+int cv_json_next(jsonw *w, tsm_store *store, const tsm_call_next *next,
+		 const char *script);
 
 #endif

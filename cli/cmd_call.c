@@ -23,27 +23,38 @@ static int call_next(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"any-time", no_argument, NULL, 'a'},
+	    {"script", required_argument, NULL, 's'},
 	    {NULL, 0, NULL, 0},
 	};
 	tsm_call_next_opts o = TSM_CALL_NEXT_OPTS_INIT;
 	tsm_call_next n;
+	const char *script = NULL;
 	char msg[512];
 	jsonw w;
 	int c, rc;
 
 	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-		if (c != 'a')
+		switch (c) {
+		case 'a':
+			o.any_time = 1;
+			break;
+		case 's':
+			script = optarg;
+			break;
+		default:
 			return cli_option_error(&cmd_call, c, argv);
-		o.any_time = 1;
+		}
 	}
 	if (optind < argc)
 		return cli_usage(&cmd_call, "unexpected argument '%s'",
 				 argv[optind]);
+	if ((rc = cv_script_check(ctx->store, script)) != 0)
+		return rc;
 	if (tsm_call_next_get(&n, ctx->store, &o) < 0)
 		return cli_fail();
 	if (ctx->json) {
 		jw_init(&w, stdout);
-		if ((rc = cv_json_next(&w, ctx->store, &n)) != 0)
+		if ((rc = cv_json_next(&w, ctx->store, &n, script)) != 0)
 			return rc;
 		jw_finish(&w);
 		return EXIT_OK;
@@ -53,7 +64,8 @@ static int call_next(struct cli_ctx *ctx, int argc, char **argv)
 		printf("%s\n", msg);
 		return EXIT_OK;
 	}
-	return cv_print_card(stdout, ctx->store, &n) == 0 ? EXIT_OK : EXIT_ERR;
+	rc = cv_print_card(stdout, ctx->store, &n, script);
+	return rc == 0 ? EXIT_OK : rc;
 }
 
 /* ---- call log ---- */
@@ -312,7 +324,7 @@ static int call_exec(struct cli_ctx *ctx, int argc, char **argv)
 
 const struct cli_cmd cmd_call = {
     .name = "call",
-    .usage = "tsm call next [--any-time] [--json]\n"
+    .usage = "tsm call next [--any-time] [--script NAME] [--json]\n"
 	     "tsm call log CUSTOMER --outcome O [--duration S|MM:SS] "
 	     "[--note T]\n"
 	     "             [--followup WHEN [--followup-note T]] "
@@ -333,7 +345,8 @@ const struct cli_cmd cmd_call = {
 	    "leads with max_attempts unanswered calls in a row, and those\n"
 	    "whose last unanswered call is less than retry_delay ago\n"
 	    "(unanswered: no-answer, busy, gatekeeper). It prints the card,\n"
-	    "the default script (Chinese; English for numbers outside +86)\n"
+	    "the script (--script NAME, a team script or a built-in; by\n"
+	    "default default-zh, or default-en for numbers outside +86)\n"
 	    "and the last calls and notes; when nothing is callable it says\n"
 	    "why and exits 0 (--json: \"customer\": null and the counts).\n"
 	    "\n"

@@ -393,12 +393,14 @@ static int dial_exec(struct cli_ctx *ctx, int argc, char **argv)
 	static const struct option opts[] = {
 	    {"limit", required_argument, NULL, 'l'},
 	    {"any-time", no_argument, NULL, 'a'},
+	    {"script", required_argument, NULL, 's'},
 	    {NULL, 0, NULL, 0},
 	};
 	tsm_call_next_opts o = TSM_CALL_NEXT_OPTS_INIT;
 	struct session s;
 	struct answers *a = NULL;
 	tsm_call_next next;
+	const char *script = NULL;
 	char msg[512], *end;
 	long limit = 0;
 	size_t i;
@@ -419,6 +421,9 @@ static int dial_exec(struct cli_ctx *ctx, int argc, char **argv)
 		case 'a':
 			o.any_time = 1;
 			break;
+		case 's':
+			script = optarg;
+			break;
 		default:
 			return cli_option_error(&cmd_dial, c, argv);
 		}
@@ -426,6 +431,8 @@ static int dial_exec(struct cli_ctx *ctx, int argc, char **argv)
 	if (optind < argc)
 		return cli_usage(&cmd_dial, "unexpected argument '%s'",
 				 argv[optind]);
+	if ((rc = cv_script_check(ctx->store, script)) != 0)
+		return rc;
 	memset(&s, 0, sizeof(s));
 	s.out = ctx->json ? stderr : stdout;
 	s.ended = "quit";
@@ -450,7 +457,7 @@ static int dial_exec(struct cli_ctx *ctx, int argc, char **argv)
 			s.ended = "nothing to call";
 			break;
 		}
-		if ((rc = cv_print_card(s.out, ctx->store, &next)) != 0)
+		if ((rc = cv_print_card(s.out, ctx->store, &next, script)) != 0)
 			break;
 		fflush(s.out);
 		r = one_customer(&s, ctx->store, &next, a);
@@ -482,7 +489,7 @@ static int dial_exec(struct cli_ctx *ctx, int argc, char **argv)
 
 const struct cli_cmd cmd_dial = {
     .name = "dial",
-    .usage = "tsm dial [--limit N] [--any-time] [--json]",
+    .usage = "tsm dial [--limit N] [--any-time] [--script NAME] [--json]",
     .summary = "an interactive calling session (one unlock)",
     .help =
 	"Loops: the next customer (as `call next`) with card and script,\n"
@@ -502,7 +509,8 @@ const struct cli_cmd cmd_dial = {
 	"line:  printf 'no-answer\\n\\n\\n\\nq\\n' | tsm dial\n"
 	"With --json, stdout holds only the summary (a JSON object with\n"
 	"the calls logged) and the cards go to stderr.\n"
-	"--limit N stops after N calls; --any-time ignores calling hours.\n",
+	"--limit N stops after N calls; --any-time ignores calling hours;\n"
+	"--script NAME shows that script on every card (see call next).\n",
     .flags = CMD_NEEDS_STORE | CMD_NEEDS_UNLOCK | CMD_WRITES,
     .exec = dial_exec,
 };
