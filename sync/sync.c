@@ -125,6 +125,13 @@ static int repair_refs(struct run *r)
 	return tsm_mirror_set_ref(r->s.mirror, ref, commit, NULL);
 }
 
+static int is_manager(struct run *r)
+{
+	const char *role = tsm_session_role(&r->s);
+
+	return role && strcmp(role, "manager") == 0;
+}
+
 /* Step 2: follow the central roster from our verified version. */
 static int step_roster(struct run *r)
 {
@@ -151,14 +158,25 @@ static int step_roster(struct run *r)
 	err = tsm_roster_verify_chain(&r->s.roster, r->s.mirror, tip, r->s.team,
 				      r->s.root);
 	if (err == TSM_ECONFLICT) {
-		/* Ours may simply be ahead (a version not pushed yet). */
+		/* Ours may be ahead: a manager's version not pushed yet
+		 * (the push below publishes it). Anyone else only ever
+		 * holds versions it fetched, so for them the central
+		 * roster went back to an older version: a rewind, which
+		 * would bring back removed members or old roles. */
 		err = tsm_mirror_chain(&ids, &n, r->s.mirror, old, tip, 0);
 		tsm_mirror_chain_free(ids, n);
-		if (err == 0)
+		if (err == 0 && is_manager(r))
 			goto admitted;
-		if ((err = reject(r, TSM_REF_ROSTER, tip,
-				  "history rewritten (does not descend from "
-				  "the roster verified here)")) < 0)
+		if (err == 0)
+			err = reject(r, TSM_REF_ROSTER, tip,
+				     "rewound to an older version (the "
+				     "version verified here is newer; a "
+				     "manager's sync puts it back)");
+		else
+			err = reject(r, TSM_REF_ROSTER, tip,
+				     "history rewritten (does not descend "
+				     "from the roster verified here)");
+		if (err < 0)
 			return err;
 	} else if (err == TSM_ECORRUPT) {
 		if ((err = reject(r, TSM_REF_ROSTER, "",

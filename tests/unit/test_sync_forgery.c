@@ -1,9 +1,10 @@
 /* tests/unit/test_sync_forgery.c — forged and tampered batches on the central
  * repository: a batch on ana's ref signed by bo, one signed by a non-member,
  * one modified after signing, one replayed from bo's ref, a rewritten
- * (force-pushed) ref, a site outside the roster. Every replica rejects and
- * reports each one, applies nothing from it (its state hash is unchanged),
- * still applies the good batch before it, and recovers once it is gone. */
+ * (force-pushed) ref, a site outside the roster, a roster set back to an
+ * older version. Every replica rejects and reports each one, applies
+ * nothing from it (its state hash is unchanged), still applies the good
+ * batch before it, and recovers once it is gone. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -374,6 +375,31 @@ static void test_rewritten_ref(void **state)
 	restore(good);
 }
 
+/* The central roster set back to an older version (which would bring back
+ * removed members or old roles): ana and bo, who only hold versions they
+ * fetched, report it and change nothing; the manager's version is the
+ * newer one, so its sync puts it back, and then everyone syncs clean. */
+static void test_rewound_roster(void **state)
+{
+	char good[41], now[41];
+	tsm_git_commit *c = NULL;
+
+	(void)state;
+	assert_int_equal(tsm_mirror_ref(good, cm, TSM_REF_ROSTER), 0);
+	assert_int_equal(tsm_mirror_read(&c, cm, good, 1 << 20), 0);
+	assert_true(c->parent[0] != '\0');
+	assert_int_equal(tsm_mirror_set_ref(cm, TSM_REF_ROSTER, c->parent, NULL),
+			 0);
+	tsm_git_commit_free(c);
+	expect_rejected(ana, TSM_REF_ROSTER, "rewound to an older version", 1);
+	expect_rejected(bo, TSM_REF_ROSTER, "rewound to an older version", 1);
+	sync_clean(boss);
+	assert_int_equal(tsm_mirror_ref(now, cm, TSM_REF_ROSTER), 0);
+	assert_string_equal(now, good);
+	sync_clean(ana);
+	sync_clean(bo);
+}
+
 static void test_unknown_site(void **state)
 {
 	unsigned char pk[32], sk[64];
@@ -436,6 +462,7 @@ int main(void)
 		cmocka_unit_test(test_modified_after_signing),
 		cmocka_unit_test(test_replayed_from_other_site),
 		cmocka_unit_test(test_rewritten_ref),
+		cmocka_unit_test(test_rewound_roster),
 		cmocka_unit_test(test_signed_but_malformed),
 		cmocka_unit_test(test_unknown_site),
 	};
