@@ -3,51 +3,23 @@
 # unlock agent (socket modes, no Argon2 per command, idle timeout, lock,
 # replace, stale socket), passwd and status --json.
 set -eu
-: "${TSM:?set TSM to the tsm binary}"
-command -v jq >/dev/null || {
-	echo "a_store: jq is required (scripts/deps.sh installs it)" >&2
-	exit 1
-}
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/tsm-a-store.XXXXXX")
+TSM_SRC=${TSM_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$TSM_SRC/tests/cli/lib/harness.sh"
+tsm_tmp
 pids=""
-cleanup() {
-	local s p
-	for s in "$tmp"/s*; do
-		[ -e "$s/tsm.key" ] || continue
-		"$TSM" -C "$s" lock >/dev/null 2>&1 || true
-	done
-	for p in $pids; do kill "$p" 2>/dev/null || true; done
-	rm -rf "$tmp"
+# the agents started here go at exit, whatever state the scenario ended in
+kill_agents() {
+	local p
+	for p in $pids; do kill "$p" 2>/dev/null; done
 }
-trap cleanup EXIT
+tsm_on_exit kill_agents
 
-unset TSM_PASSPHRASE_FILE TSM_NEW_PASSPHRASE_FILE TSM_TRACE XDG_DATA_HOME
-export XDG_RUNTIME_DIR="$tmp/run"
-mkdir -m 700 "$XDG_RUNTIME_DIR"
 export TSM_HOME="$tmp/s1"
 S=$TSM_HOME
 printf 'correct horse battery\n' >"$tmp/pw"
 printf 'wrong horse battery\n' >"$tmp/bad"
 printf 'new staple 42\r\n' >"$tmp/pw2" # CRLF: the \r is not part of it
-ERR="$tmp/err"
 
-fail() {
-	echo "FAIL: $*" >&2
-	[ -s "$ERR" ] && sed 's/^/  stderr: /' "$ERR" >&2
-	exit 1
-}
-# rc WANT CMD...: runs CMD (stdin from /dev/null, stderr to $ERR), checks the
-# exit code; its stdout goes to $OUT.
-OUT="$tmp/out"
-rc() {
-	local want=$1 got=0
-	shift
-	"$@" </dev/null >"$OUT" 2>"$ERR" || got=$?
-	[ "$got" -eq "$want" ] || fail "exit $got, want $want: $*"
-}
-err_has() { grep -q -- "$1" "$ERR" || fail "stderr lacks '$1'"; }
-jqe() { jq -e "$1" "$OUT" >/dev/null || fail "json check $1 on $(cat "$OUT")"; }
 # Nonzero while process $1 runs (a zombie counts as gone).
 alive() {
 	[ -d "/proc/$1" ] &&

@@ -6,45 +6,15 @@
 # clock: due callback before new lead, priority and age, do-not-call,
 # calling hours in the customer's time zone, retry delay, maximum attempts.
 set -eu
-: "${TSM:?set TSM to the tsm binary}"
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/tsm-c-call.XXXXXX")
-cleanup() {
-	"$TSM" -C "$tmp/s" lock >/dev/null 2>&1 || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-unset TSM_PASSPHRASE_FILE TSM_NEW_PASSPHRASE_FILE TSM_TRACE XDG_DATA_HOME
-export XDG_RUNTIME_DIR="$tmp/run"
-mkdir -m 700 "$XDG_RUNTIME_DIR"
+TSM_SRC=${TSM_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$TSM_SRC/tests/cli/lib/harness.sh"
+tsm_tmp
 export TSM_HOME="$tmp/s"
 export TZ=Asia/Shanghai
 # Tuesday 2026-12-01; the clock only moves forward through this script.
 export TSM_NOW=2026-12-01T10:00:00+08:00
 printf 'call test pass\n' >"$tmp/pw"
-ERR="$tmp/err"
-OUT="$tmp/out"
 
-fail() { echo "FAIL: $*" >&2; [ -s "$ERR" ] && sed 's/^/  stderr: /' "$ERR" >&2; exit 1; }
-rc() {
-	local want=$1 got=0
-	shift
-	"$@" </dev/null >"$OUT" 2>"$ERR" || got=$?
-	[ "$got" -eq "$want" ] || { cat "$OUT" >&2; fail "exit $got, want $want: $*"; }
-}
-err_has() { grep -q -- "$1" "$ERR" || fail "stderr lacks '$1': $(cat "$ERR")"; }
-out_has() { grep -q -- "$1" "$OUT" || fail "stdout lacks '$1': $(cat "$OUT")"; }
-jqe() { jq -e "$1" "$OUT" >/dev/null || fail "json check $1 on $(cat "$OUT")"; }
-hash() { "$TSM" debug state-hash; }
-unchanged() {
-	local h0 n0
-	h0=$(hash)
-	n0=$("$TSM" debug ops --json | jq length)
-	"$@"
-	[ "$(hash)" = "$h0" ] || fail "state changed by: ${*:2}"
-	[ "$("$TSM" debug ops --json | jq length)" = "$n0" ] || fail "ops added by: ${*:2}"
-}
 at() { export TSM_NOW="2026-12-0$1+08:00"; }
 # add NAME PHONE [FLAGS...]: a customer; its id in $ID.
 add() {

@@ -4,46 +4,13 @@
 # and search, CJK tables aligned by display width, --json read back field by
 # field, and every bad input refused with the store unchanged.
 set -eu
-: "${TSM:?set TSM to the tsm binary}"
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/tsm-c-customer.XXXXXX")
-cleanup() {
-	"$TSM" -C "$tmp/s" lock >/dev/null 2>&1 || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-unset TSM_PASSPHRASE_FILE TSM_NEW_PASSPHRASE_FILE TSM_TRACE XDG_DATA_HOME
-export XDG_RUNTIME_DIR="$tmp/run"
-mkdir -m 700 "$XDG_RUNTIME_DIR"
+TSM_SRC=${TSM_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$TSM_SRC/tests/cli/lib/harness.sh"
+tsm_tmp
 export TSM_HOME="$tmp/s"
 export TZ=Asia/Shanghai
 export TSM_NOW=2026-11-27T10:00:00+08:00 # a Friday
 printf 'customer test pass\n' >"$tmp/pw"
-ERR="$tmp/err"
-OUT="$tmp/out"
-
-fail() { echo "FAIL: $*" >&2; [ -s "$ERR" ] && sed 's/^/  stderr: /' "$ERR" >&2; exit 1; }
-# rc WANT CMD...: runs CMD, checks the exit code; stdout in $OUT, stderr in $ERR.
-rc() {
-	local want=$1 got=0
-	shift
-	"$@" </dev/null >"$OUT" 2>"$ERR" || got=$?
-	[ "$got" -eq "$want" ] || { cat "$OUT" >&2; fail "exit $got, want $want: $*"; }
-}
-err_has() { grep -q -- "$1" "$ERR" || fail "stderr lacks '$1'"; }
-out_has() { grep -q -- "$1" "$OUT" || fail "stdout lacks '$1': $(cat "$OUT")"; }
-jqe() { jq -e "$1" "$OUT" >/dev/null || fail "json check $1 on $(cat "$OUT")"; }
-hash() { "$TSM" debug state-hash; }
-# unchanged CMD...: CMD must leave the state hash and op count as they were.
-unchanged() {
-	local h0 n0
-	h0=$(hash)
-	n0=$("$TSM" debug ops --json | jq length)
-	"$@"
-	[ "$(hash)" = "$h0" ] || fail "state changed by: ${*:2}"
-	[ "$("$TSM" debug ops --json | jq length)" = "$n0" ] || fail "ops added by: ${*:2}"
-}
 
 echo "== setup: store, team"
 TSM_PASSPHRASE_FILE="$tmp/pw" rc 0 "$TSM" init --member mgr --name '王经理' --kdf interactive
@@ -301,7 +268,7 @@ TSM_PASSPHRASE_FILE="$tmp/pw" rc 0 "$TSM" -C "$A" init --member ag1 --name '李�
 TSM_PASSPHRASE_FILE="$tmp/pw" rc 0 "$TSM" -C "$A" unlock
 rc 0 "$TSM" -C "$A" join --invite "$code"
 # sync exits 4 when review items (the duplicate phone) arrive
-sync() { local got=0; "$TSM" "$@" sync </dev/null >"$OUT" 2>"$ERR" || got=$?; [ "$got" -eq 0 ] || [ "$got" -eq 4 ] || fail "sync $* exit $got"; }
+sync() { rc '0|4' "$TSM" "$@" sync; }
 sync                # the manager admits ag1
 sync -C "$A"        # ag1 gets the roster and every op
 rc 0 "$TSM" -C "$A" customer list --json

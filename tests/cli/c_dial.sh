@@ -4,32 +4,14 @@
 # and the resulting state checked; skip, bad answers asked again, the end of
 # input, q, --limit, --json (the summary alone on stdout, prompts on stderr).
 set -eu
-: "${TSM:?set TSM to the tsm binary}"
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/tsm-c-dial.XXXXXX")
-cleanup() {
-	"$TSM" -C "$tmp/s" lock >/dev/null 2>&1 || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-unset TSM_PASSPHRASE_FILE TSM_NEW_PASSPHRASE_FILE TSM_TRACE XDG_DATA_HOME
-export XDG_RUNTIME_DIR="$tmp/run"
-mkdir -m 700 "$XDG_RUNTIME_DIR"
+TSM_SRC=${TSM_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$TSM_SRC/tests/cli/lib/harness.sh"
+tsm_tmp
 export TSM_HOME="$tmp/s"
 export TZ=Asia/Shanghai
 export TSM_NOW=2026-12-01T10:00:00+08:00 # Tuesday
 printf 'dial test pass\n' >"$tmp/pw"
-ERR="$tmp/err"
-OUT="$tmp/out"
 
-fail() { echo "FAIL: $*" >&2; [ -s "$ERR" ] && sed 's/^/  stderr: /' "$ERR" >&2; exit 1; }
-rc() {
-	local want=$1 got=0
-	shift
-	"$@" </dev/null >"$OUT" 2>"$ERR" || got=$?
-	[ "$got" -eq "$want" ] || { cat "$OUT" >&2; fail "exit $got, want $want: $*"; }
-}
 # dial WANT INPUT [ARGS...]: runs `tsm dial` with INPUT on stdin.
 dial() {
 	local want=$1 input=$2 got=0
@@ -37,10 +19,6 @@ dial() {
 	printf '%b' "$input" | "$TSM" dial "$@" >"$OUT" 2>"$ERR" || got=$?
 	[ "$got" -eq "$want" ] || { cat "$OUT" >&2; fail "dial exit $got, want $want"; }
 }
-err_has() { grep -q -- "$1" "$ERR" || fail "stderr lacks '$1': $(cat "$ERR")"; }
-out_has() { grep -q -- "$1" "$OUT" || fail "stdout lacks '$1': $(cat "$OUT")"; }
-out_lacks() { ! grep -q -- "$1" "$OUT" || fail "stdout has '$1'"; }
-jqe() { jq -e "$1" "$OUT" >/dev/null || fail "json check $1 on $(cat "$OUT")"; }
 add() {
 	rc 0 "$TSM" customer add --name "$1" --phone "$2" "${@:3}"
 	ID=$(cat "$OUT")

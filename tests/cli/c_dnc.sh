@@ -4,49 +4,17 @@
 # refused with the store unchanged, and removal for managers only (an agent
 # on a second replica is refused, the store unchanged).
 set -eu
-: "${TSM:?set TSM to the tsm binary}"
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/tsm-c-dnc.XXXXXX")
-cleanup() {
-	"$TSM" -C "$tmp/s" lock >/dev/null 2>&1 || true
-	"$TSM" -C "$tmp/a" lock >/dev/null 2>&1 || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-unset TSM_PASSPHRASE_FILE TSM_NEW_PASSPHRASE_FILE TSM_TRACE XDG_DATA_HOME
-export XDG_RUNTIME_DIR="$tmp/run"
-mkdir -m 700 "$XDG_RUNTIME_DIR"
+TSM_SRC=${TSM_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$TSM_SRC/tests/cli/lib/harness.sh"
+tsm_tmp
 export TSM_HOME="$tmp/s"
 export TZ=Asia/Shanghai
 export TSM_NOW=2026-11-27T10:00:00+08:00
 printf 'dnc test pass\n' >"$tmp/pw"
-ERR="$tmp/err"
-OUT="$tmp/out"
 A="$tmp/a"
 
-fail() { echo "FAIL: $*" >&2; [ -s "$ERR" ] && sed 's/^/  stderr: /' "$ERR" >&2; exit 1; }
-rc() {
-	local want=$1 got=0
-	shift
-	"$@" </dev/null >"$OUT" 2>"$ERR" || got=$?
-	[ "$got" -eq "$want" ] || { cat "$OUT" >&2; fail "exit $got, want $want: $*"; }
-}
-err_has() { grep -q -- "$1" "$ERR" || fail "stderr lacks '$1'"; }
-out_has() { grep -q -- "$1" "$OUT" || fail "stdout lacks '$1': $(cat "$OUT")"; }
-jqe() { jq -e "$1" "$OUT" >/dev/null || fail "json check $1 on $(cat "$OUT")"; }
-# unchanged [-C DIR] CMD...: CMD must leave the state hash and op count as
-# they were in the store it runs on.
-unchanged() {
-	local dir=() h0 n0
-	if [ "$1" = "-C" ]; then dir=(-C "$2"); shift 2; fi
-	h0=$("$TSM" "${dir[@]}" debug state-hash)
-	n0=$("$TSM" "${dir[@]}" debug ops --json | jq length)
-	"$@"
-	[ "$("$TSM" "${dir[@]}" debug state-hash)" = "$h0" ] || fail "state changed by: ${*:2}"
-	[ "$("$TSM" "${dir[@]}" debug ops --json | jq length)" = "$n0" ] || fail "ops added by: ${*:2}"
-}
-sync() { local got=0; "$TSM" "$@" sync </dev/null >"$OUT" 2>"$ERR" || got=$?; [ "$got" -eq 0 ] || [ "$got" -eq 4 ] || fail "sync $* exit $got"; }
+# sync [-C DIR]: a sync that exits 0, or 4 when review items arrive
+sync() { rc '0|4' "$TSM" "$@" sync; }
 
 echo "== setup: a manager's store and team"
 TSM_PASSPHRASE_FILE="$tmp/pw" rc 0 "$TSM" init --member mgr --name '王经理' --kdf interactive

@@ -6,57 +6,13 @@
 # field, every bad input refused with the store unchanged, and what an agent
 # may see and do.
 set -eu
-: "${TSM:?set TSM to the tsm binary}"
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/tsm-c-order.XXXXXX")
-cleanup() {
-	"$TSM" -C "$tmp/s" lock >/dev/null 2>&1 || true
-	"$TSM" -C "$tmp/a" lock >/dev/null 2>&1 || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-unset TSM_PASSPHRASE_FILE TSM_NEW_PASSPHRASE_FILE TSM_TRACE XDG_DATA_HOME
-export XDG_RUNTIME_DIR="$tmp/run"
-mkdir -m 700 "$XDG_RUNTIME_DIR"
+TSM_SRC=${TSM_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$TSM_SRC/tests/cli/lib/harness.sh"
+tsm_tmp
 export TSM_HOME="$tmp/s"
 export TZ=Asia/Shanghai
 export TSM_NOW=2026-11-20T15:30:00+08:00
 printf 'order test pass\n' >"$tmp/pw"
-ERR="$tmp/err"
-OUT="$tmp/out"
-
-fail() { echo "FAIL: $*" >&2; [ -s "$ERR" ] && sed 's/^/  stderr: /' "$ERR" >&2; exit 1; }
-# rc WANT CMD...: runs CMD, checks the exit code; stdout in $OUT, stderr in $ERR.
-rc() {
-	local want=$1 got=0
-	shift
-	"$@" </dev/null >"$OUT" 2>"$ERR" || got=$?
-	[ "$got" -eq "$want" ] || { cat "$OUT" >&2; fail "exit $got, want $want: $*"; }
-}
-err_has() { grep -q -- "$1" "$ERR" || fail "stderr lacks '$1'"; }
-out_has() { grep -q -- "$1" "$OUT" || fail "stdout lacks '$1': $(cat "$OUT")"; }
-jqe() { jq -e "$1" "$OUT" >/dev/null || fail "json check $1 on $(cat "$OUT")"; }
-
-# The state of a store: the hidden `debug state-hash` when this tsm has it,
-# else the order and product listings.
-snapshot() {
-	local dir=${1:-$TSM_HOME}
-	if "$TSM" -C "$dir" debug state-hash 2>/dev/null; then
-		"$TSM" -C "$dir" debug ops --json | jq length
-	else
-		"$TSM" -C "$dir" order list --json
-		"$TSM" -C "$dir" product list --all --json
-	fi
-}
-# unchanged [-C DIR] WANT CMD...: like rc, and the store must not change.
-unchanged() {
-	local dir=$TSM_HOME s0
-	if [ "$1" = "-C" ]; then dir=$2; shift 2; fi
-	s0=$(snapshot "$dir")
-	rc "$@"
-	[ "$(snapshot "$dir")" = "$s0" ] || fail "store changed by: ${*:2}"
-}
 
 echo "== setup: store, team, customers"
 TSM_PASSPHRASE_FILE="$tmp/pw" rc 0 "$TSM" init --member zhou.min --name '周敏' --kdf interactive
@@ -77,16 +33,16 @@ rc 2 "$TSM" order
 rc 2 "$TSM" order frob
 err_has "unknown subcommand 'frob'"
 rc 2 "$TSM" product frob
-unchanged 2 "$TSM" order add --service retainer --amount 100
+unchanged rc 2 "$TSM" order add --service retainer --amount 100
 err_has 'needs a CUSTOMER'
-unchanged 2 "$TSM" order add "$C1" --amount 100
+unchanged rc 2 "$TSM" order add "$C1" --amount 100
 err_has 'needs --service'
-unchanged 2 "$TSM" order add "$C1" --service retainer
+unchanged rc 2 "$TSM" order add "$C1" --service retainer
 err_has 'needs --amount'
-unchanged 2 "$TSM" order add "$C1" "$C2" --service retainer --amount 1
-unchanged 2 "$TSM" order add "$C1" --service retainer --amount 1 --bogus
+unchanged rc 2 "$TSM" order add "$C1" "$C2" --service retainer --amount 1
+unchanged rc 2 "$TSM" order add "$C1" --service retainer --amount 1 --bogus
 err_has "unknown option '--bogus'"
-unchanged 2 "$TSM" order add "$C1" --service retainer --amount
+unchanged rc 2 "$TSM" order add "$C1" --service retainer --amount
 rc 2 "$TSM" order list extra
 rc 2 "$TSM" product add x
 rc 2 "$TSM" product set x name
@@ -125,34 +81,34 @@ rc 0 "$TSM" order add "$C2" --service 'legal RETAINER' --amount 9999999999999.99
 jqe '.amount_fen == 999999999999999 and .service == "retainer" and .term_months == 24'
 
 echo "== order add: bad input is refused and nothing is written"
-unchanged 1 "$TSM" order add "$C1" --service retainer --amount -5
+unchanged rc 1 "$TSM" order add "$C1" --service retainer --amount -5
 err_has "invalid amount '-5': amount must not be negative"
-unchanged 1 "$TSM" order add "$C1" --service retainer --amount 12.345
+unchanged rc 1 "$TSM" order add "$C1" --service retainer --amount 12.345
 err_has "invalid amount '12.345': more than two decimals"
-unchanged 1 "$TSM" order add "$C1" --service retainer --amount abc
+unchanged rc 1 "$TSM" order add "$C1" --service retainer --amount abc
 err_has "invalid amount 'abc'"
-unchanged 1 "$TSM" order add "$C1" --service retainer --amount ''
-unchanged 1 "$TSM" order add "$C1" --service retainer --amount 0
+unchanged rc 1 "$TSM" order add "$C1" --service retainer --amount ''
+unchanged rc 1 "$TSM" order add "$C1" --service retainer --amount 0
 err_has 'amount must be greater than zero'
-unchanged 1 "$TSM" order add "$C1" --service retainer --amount 10000000000000
+unchanged rc 1 "$TSM" order add "$C1" --service retainer --amount 10000000000000
 err_has 'amount too large'
-unchanged 1 "$TSM" order add "$C1" --service retainer --amount 1,00
+unchanged rc 1 "$TSM" order add "$C1" --service retainer --amount 1,00
 err_has 'separator'
-unchanged 1 "$TSM" order add "$C1" --service haircut --amount 100
+unchanged rc 1 "$TSM" order add "$C1" --service haircut --amount 100
 err_has "unknown service 'haircut'; valid services: compliance-audit, contract-review, ip-registration, labor-dispute, litigation, retainer"
-unchanged 1 "$TSM" order add c000000000000 --service retainer --amount 100
+unchanged rc 1 "$TSM" order add c000000000000 --service retainer --amount 100
 err_has "no customer 'c000000000000'"
-unchanged 1 "$TSM" order add 13899999999 --service retainer --amount 100
+unchanged rc 1 "$TSM" order add 13899999999 --service retainer --amount 100
 err_has "no customer"
-unchanged 1 "$TSM" order add "$C1" --service retainer --amount 100 --term 0
+unchanged rc 1 "$TSM" order add "$C1" --service retainer --amount 100 --term 0
 err_has "invalid term '0'"
-unchanged 1 "$TSM" order add "$C1" --service retainer --amount 100 --term -3
-unchanged 1 "$TSM" order add "$C1" --service retainer --amount 100 --term 1.5
-unchanged 1 "$TSM" order add "$C1" --service retainer --amount 100 --term 99999
-unchanged 1 "$TSM" order add "$C1" --service retainer --amount 100 --start 2026-02-30
+unchanged rc 1 "$TSM" order add "$C1" --service retainer --amount 100 --term -3
+unchanged rc 1 "$TSM" order add "$C1" --service retainer --amount 100 --term 1.5
+unchanged rc 1 "$TSM" order add "$C1" --service retainer --amount 100 --term 99999
+unchanged rc 1 "$TSM" order add "$C1" --service retainer --amount 100 --start 2026-02-30
 err_has "invalid start date '2026-02-30'"
-unchanged 1 "$TSM" order add "$C1" --service retainer --amount 100 --start tomorrow
-unchanged 1 "$TSM" order add "$C1" --service retainer --amount 100 --start 2026-1-5
+unchanged rc 1 "$TSM" order add "$C1" --service retainer --amount 100 --start tomorrow
+unchanged rc 1 "$TSM" order add "$C1" --service retainer --amount 100 --start 2026-1-5
 
 echo "== order list: table, totals, filters, --json"
 export TSM_NOW=2026-11-25T09:00:00+08:00
@@ -199,21 +155,21 @@ jqe 'length == 7'
 jqe '.[] | select(.id == "ip-litigation") | .name == "IP litigation" and .name_zh == "知識產權訴訟" and .default_term == 6 and .builtin == false and .active == true'
 rc 0 "$TSM" order add "$C1" --service 知識產權訴訟 --amount 8000 --json
 jqe '.service == "ip-litigation" and .term_months == 6 and .service_name == "知識產權訴訟"'
-unchanged 1 "$TSM" product add ip-litigation --name again
+unchanged rc 1 "$TSM" product add ip-litigation --name again
 err_has "product 'ip-litigation' exists"
-unchanged 1 "$TSM" product add 'Bad_ID' --name x
+unchanged rc 1 "$TSM" product add 'Bad_ID' --name x
 err_has "invalid product id 'Bad_ID'"
-unchanged 1 "$TSM" product add x1 --name ''
+unchanged rc 1 "$TSM" product add x1 --name ''
 err_has 'invalid name'
-unchanged 1 "$TSM" product add x1 --name y --term 0
+unchanged rc 1 "$TSM" product add x1 --name y --term 0
 err_has "invalid term '0'"
-unchanged 1 "$TSM" product set nosuch name x
+unchanged rc 1 "$TSM" product set nosuch name x
 err_has "no product 'nosuch'"
-unchanged 1 "$TSM" product set retainer price 5
+unchanged rc 1 "$TSM" product set retainer price 5
 err_has "unknown product field 'price'"
-unchanged 1 "$TSM" product set retainer default_term -1
+unchanged rc 1 "$TSM" product set retainer default_term -1
 err_has "invalid default_term '-1'"
-unchanged 1 "$TSM" product set retainer active maybe
+unchanged rc 1 "$TSM" product set retainer active maybe
 err_has "invalid active 'maybe'"
 # Setting a field of a built-in makes the team's copy.
 rc 0 "$TSM" product set retainer default_term 24
@@ -231,7 +187,7 @@ rc 0 "$TSM" product list --json
 jqe 'map(.id) | index("labor-dispute") == null'
 rc 0 "$TSM" product list --all
 out_has '^labor-dispute  *Labor dispute  *勞動爭議  *-  (retired)'
-unchanged 1 "$TSM" order add "$C1" --service labor-dispute --amount 100
+unchanged rc 1 "$TSM" order add "$C1" --service labor-dispute --amount 100
 err_has "unknown service 'labor-dispute'"
 rc 0 "$TSM" product set labor-dispute active true
 rc 0 "$TSM" order add "$C1" --service labor-dispute --amount 100 --json
@@ -254,11 +210,11 @@ rc 0 "$TSM" "${A[@]}" customer add --name '孫七' --phone '137 0000 2003'
 C3=$(cat "$OUT")
 rc 0 "$TSM" "${A[@]}" order add "$C3" --service retainer --amount 6000 --json
 jqe '.created_by == "wu.lei" and .term_months == 24 and .amount_fen == 600000'
-unchanged -C "$tmp/a" 1 "$TSM" "${A[@]}" order add "$C1" --service retainer --amount 100
+unchanged -C "$tmp/a" rc 1 "$TSM" "${A[@]}" order add "$C1" --service retainer --amount 100
 err_has "no customer"
-unchanged -C "$tmp/a" 1 "$TSM" "${A[@]}" product add mine --name Mine
+unchanged -C "$tmp/a" rc 1 "$TSM" "${A[@]}" product add mine --name Mine
 err_has 'only managers may edit products'
-unchanged -C "$tmp/a" 1 "$TSM" "${A[@]}" product set retainer default_term 1
+unchanged -C "$tmp/a" rc 1 "$TSM" "${A[@]}" product set retainer default_term 1
 err_has 'only managers may edit products'
 rc 0 "$TSM" "${A[@]}" order list --json
 jqe 'length == 1 and .[0].customer == "'"$C3"'"'

@@ -5,59 +5,13 @@
 # placeholders, --json read back field by field, bad input refused with the
 # store unchanged, and an agent's replica refused with a clear message.
 set -eu
-: "${TSM:?set TSM to the tsm binary}"
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/tsm-c-script.XXXXXX")
-cleanup() {
-	"$TSM" -C "$tmp/s" lock >/dev/null 2>&1 || true
-	"$TSM" -C "$tmp/a" lock >/dev/null 2>&1 || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-unset TSM_PASSPHRASE_FILE TSM_NEW_PASSPHRASE_FILE TSM_TRACE XDG_DATA_HOME
-export XDG_RUNTIME_DIR="$tmp/run"
-mkdir -m 700 "$XDG_RUNTIME_DIR"
+TSM_SRC=${TSM_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$TSM_SRC/tests/cli/lib/harness.sh"
+tsm_tmp
 export TSM_HOME="$tmp/s"
 export TZ=Asia/Shanghai
 export TSM_NOW=2026-11-27T10:00:00+08:00
 printf 'script test pass\n' >"$tmp/pw"
-ERR="$tmp/err"
-OUT="$tmp/out"
-
-fail() { echo "FAIL: $*" >&2; [ -s "$ERR" ] && sed 's/^/  stderr: /' "$ERR" >&2; exit 1; }
-# rc WANT CMD...: runs CMD, checks the exit code; stdout in $OUT, stderr in $ERR.
-rc() {
-	local want=$1 got=0
-	shift
-	"$@" </dev/null >"$OUT" 2>"$ERR" || got=$?
-	[ "$got" -eq "$want" ] || { cat "$OUT" >&2; fail "exit $got, want $want: $*"; }
-}
-err_has() { grep -q -- "$1" "$ERR" || fail "stderr lacks '$1'"; }
-out_has() { grep -q -- "$1" "$OUT" || fail "stdout lacks '$1': $(cat "$OUT")"; }
-jqe() { jq -e "$1" "$OUT" >/dev/null || fail "json check $1 on $(cat "$OUT")"; }
-
-# The state of a store: the hidden `debug state-hash` when this tsm has it,
-# else every listing this test can see.
-snapshot() {
-	local dir=${1:-$TSM_HOME}
-	if "$TSM" -C "$dir" debug state-hash 2>/dev/null; then
-		"$TSM" -C "$dir" debug ops --json | jq length
-	else
-		"$TSM" -C "$dir" script list --json
-		for n in $("$TSM" -C "$dir" script list --json | jq -r '.[].name'); do
-			"$TSM" -C "$dir" script show "$n" --raw --json
-		done
-	fi
-}
-# unchanged [-C DIR] WANT CMD...: like rc, and the store must not change.
-unchanged() {
-	local dir=$TSM_HOME s0
-	if [ "$1" = "-C" ]; then dir=$2; shift 2; fi
-	s0=$(snapshot "$dir")
-	rc "$@"
-	[ "$(snapshot "$dir")" = "$s0" ] || fail "store changed by: ${*:2}"
-}
 
 GREETING='您好，請問是王小明先生嗎？我是明德律師事務所的周敏，打擾您了'
 CLOSING='感謝您的接聽，祝您生活愉快，再見！'
@@ -152,9 +106,9 @@ jqe '.sections[0].text | contains("Mr/Ms 趙六")'
 # Without a customer, the customer placeholders stay visible.
 rc 0 "$TSM" script show default-zh --json
 jqe '.sections[0].text | startswith("您好，請問是{customer.name}{customer.salutation}嗎？我是明德律師事務所的周敏")'
-unchanged 1 "$TSM" script show default-zh --customer c000000000000
+unchanged rc 1 "$TSM" script show default-zh --customer c000000000000
 err_has "no customer 'c000000000000'"
-unchanged 1 "$TSM" script show nosuch
+unchanged rc 1 "$TSM" script show nosuch
 err_has "no script 'nosuch'"
 
 echo "== add from flags"
@@ -175,25 +129,25 @@ rc 0 "$TSM" script list
 out_has '^renewal  *team  *zh  *3  *2026-11-27 10:00  *zhou.min'
 
 echo "== add: bad input leaves the store unchanged"
-unchanged 1 "$TSM" script add renewal --section opening=x
+unchanged rc 1 "$TSM" script add renewal --section opening=x
 err_has "script 'renewal' exists"
-unchanged 1 "$TSM" script add 'Bad Name' --section opening=x
+unchanged rc 1 "$TSM" script add 'Bad Name' --section opening=x
 err_has "invalid script name 'Bad Name'"
-unchanged 1 "$TSM" script add other --section intro=x
+unchanged rc 1 "$TSM" script add other --section intro=x
 err_has "unknown section 'intro'"
-unchanged 1 "$TSM" script add other --section 'objection:a b=x'
+unchanged rc 1 "$TSM" script add other --section 'objection:a b=x'
 err_has "invalid section"
-unchanged 1 "$TSM" script add other --section opening=
+unchanged rc 1 "$TSM" script add other --section opening=
 err_has 'text must be'
-unchanged 1 "$TSM" script add other --section opening=a --section Opening=b
+unchanged rc 1 "$TSM" script add other --section opening=a --section Opening=b
 err_has 'given twice'
-unchanged 1 "$TSM" script add other --file "$tmp/missing.txt"
+unchanged rc 1 "$TSM" script add other --file "$tmp/missing.txt"
 err_has "cannot open '$tmp/missing.txt'"
 printf 'stray text\n[opening]\nhi\n' >"$tmp/bad1.txt"
-unchanged 1 "$TSM" script add other --file "$tmp/bad1.txt"
+unchanged rc 1 "$TSM" script add other --file "$tmp/bad1.txt"
 err_has 'line 1: text before the first \[section\] header'
 printf '[opening]\nhi\n[closing]\n\n' >"$tmp/bad2.txt"
-unchanged 1 "$TSM" script add other --file "$tmp/bad2.txt"
+unchanged rc 1 "$TSM" script add other --file "$tmp/bad2.txt"
 err_has 'section \[closing\] is empty'
 
 echo "== add from a file, show --raw round-trips through edit --file"
@@ -220,7 +174,7 @@ jqe '.sections[0].text == "您好，{customer.name}{customer.salutation}。\n我
 jqe '[.sections[].name] == ["opening", "needs", "objection:busy", "closing"]'
 rc 0 "$TSM" script show intro --raw
 cp "$OUT" "$tmp/intro2.txt"
-unchanged 0 "$TSM" script edit intro --file "$tmp/intro2.txt"
+unchanged rc 0 "$TSM" script edit intro --file "$tmp/intro2.txt"
 out_has "script 'intro' unchanged"
 
 echo "== edit"
@@ -236,13 +190,13 @@ err_has 'unknown placeholders {bar}'
 rc 0 "$TSM" script show intro --raw --json
 jqe '[.sections[].name] == ["opening", "closing"] and .sections[1].text == "Bye {bar}"'
 jqe '.lang == "en"'
-unchanged 1 "$TSM" script edit intro --remove-section pitch
+unchanged rc 1 "$TSM" script edit intro --remove-section pitch
 err_has "script 'intro' has no section \[pitch\]"
-unchanged 1 "$TSM" script edit intro --remove-section opening --remove-section closing
+unchanged rc 1 "$TSM" script edit intro --remove-section opening --remove-section closing
 err_has 'cannot remove every section'
-unchanged 1 "$TSM" script edit nosuch --section opening=x
+unchanged rc 1 "$TSM" script edit nosuch --section opening=x
 err_has "no script 'nosuch'"
-unchanged 1 "$TSM" script edit intro --section bogus=x
+unchanged rc 1 "$TSM" script edit intro --section bogus=x
 err_has "unknown section 'bogus'"
 
 echo "== editing a built-in creates the team's copy, which wins"
@@ -270,11 +224,11 @@ jqe '.[] | select(.name == "default-zh") | .builtin == false'
 # The agent's own name in the greeting.
 rc 0 "$TSM" -C "$tmp/a" script show default-zh --json
 jqe '.sections[0].text | contains("我是明德律師事務所的吳磊，打擾您了")'
-unchanged -C "$tmp/a" 1 "$TSM" -C "$tmp/a" script add mine --section opening=hi
+unchanged -C "$tmp/a" rc 1 "$TSM" -C "$tmp/a" script add mine --section opening=hi
 err_has 'only leads and managers may edit scripts'
-unchanged -C "$tmp/a" 1 "$TSM" -C "$tmp/a" script edit renewal --section opening=hi
+unchanged -C "$tmp/a" rc 1 "$TSM" -C "$tmp/a" script edit renewal --section opening=hi
 err_has 'only leads and managers may edit scripts'
-unchanged -C "$tmp/a" 1 "$TSM" -C "$tmp/a" script edit default-en --section closing=bye
+unchanged -C "$tmp/a" rc 1 "$TSM" -C "$tmp/a" script edit default-en --section closing=bye
 err_has 'only leads and managers may edit scripts'
 
 echo "ok"

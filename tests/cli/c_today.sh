@@ -6,34 +6,13 @@
 # progress once `tsm target set` gives one); --json checked field by field;
 # calls of other days left out.
 set -eu
-: "${TSM:?set TSM to the tsm binary}"
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/tsm-c-today.XXXXXX")
-cleanup() {
-	"$TSM" -C "$tmp/s" lock >/dev/null 2>&1 || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-unset TSM_PASSPHRASE_FILE TSM_NEW_PASSPHRASE_FILE TSM_TRACE XDG_DATA_HOME
-export XDG_RUNTIME_DIR="$tmp/run"
-mkdir -m 700 "$XDG_RUNTIME_DIR"
+TSM_SRC=${TSM_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$TSM_SRC/tests/cli/lib/harness.sh"
+tsm_tmp
 export TSM_HOME="$tmp/s"
 export TZ=Asia/Shanghai
 printf 'today test pass\n' >"$tmp/pw"
-ERR="$tmp/err"
-OUT="$tmp/out"
 
-fail() { echo "FAIL: $*" >&2; [ -s "$ERR" ] && sed 's/^/  stderr: /' "$ERR" >&2; exit 1; }
-rc() {
-	local want=$1 got=0
-	shift
-	"$@" </dev/null >"$OUT" 2>"$ERR" || got=$?
-	[ "$got" -eq "$want" ] || { cat "$OUT" >&2; fail "exit $got, want $want: $*"; }
-}
-err_has() { grep -q -- "$1" "$ERR" || fail "stderr lacks '$1': $(cat "$ERR")"; }
-out_has() { grep -q -- "$1" "$OUT" || fail "stdout lacks '$1': $(cat "$OUT")"; }
-jqe() { jq -e "$1" "$OUT" >/dev/null || fail "json check $1 on $(cat "$OUT")"; }
 add() {
 	rc 0 "$TSM" customer add --name "$1" --phone "$2" "${@:3}"
 	ID=$(cat "$OUT")

@@ -8,40 +8,16 @@
 # --on-duplicate skip|update, the team's lists, and an import killed midway
 # leaving the store as it was.
 set -eu
-: "${TSM:?set TSM to the tsm binary}"
-: "${TSM_SRC:?set TSM_SRC to the source root}"
-command -v jq >/dev/null || { echo "e_import: jq is required" >&2; exit 1; }
+TSM_SRC=${TSM_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$TSM_SRC/tests/cli/lib/harness.sh"
 command -v iconv >/dev/null || { echo "e_import: iconv is required" >&2; exit 1; }
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/tsm-e-import.XXXXXX")
-cleanup() {
-	"$TSM" -C "$tmp/s" lock >/dev/null 2>&1 || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-unset TSM_PASSPHRASE_FILE TSM_NEW_PASSPHRASE_FILE TSM_TRACE XDG_DATA_HOME TSM_TEST_KILL_AT
-export XDG_RUNTIME_DIR="$tmp/run"
-mkdir -m 700 "$XDG_RUNTIME_DIR"
+tsm_tmp
 export TSM_HOME="$tmp/s"
 export TZ=Asia/Shanghai
 export TSM_NOW=2026-11-27T10:00:00+08:00
 printf 'import test pass\n' >"$tmp/pw"
 FIX="$TSM_SRC/tests/fixtures/e_import"
-ERR="$tmp/err"
-OUT="$tmp/out"
 
-fail() { echo "FAIL: $*" >&2; [ -s "$ERR" ] && sed 's/^/  stderr: /' "$ERR" >&2; exit 1; }
-# rc WANT CMD...: runs CMD, checks the exit code; stdout in $OUT, stderr in $ERR.
-rc() {
-	local want=$1 got=0
-	shift
-	("$@" </dev/null >"$OUT" 2>"$ERR"; exit $?) 2>/dev/null || got=$?
-	[ "$got" -eq "$want" ] || { cat "$OUT" >&2; fail "exit $got, want $want: $*"; }
-}
-err_has() { grep -q -- "$1" "$ERR" || fail "stderr lacks '$1'"; }
-out_has() { grep -q -- "$1" "$OUT" || fail "stdout lacks '$1': $(cat "$OUT")"; }
-jqe() { jq -e "$1" "$OUT" >/dev/null || fail "json check $1 on $(cat "$OUT")"; }
 hash() { "$TSM" debug state-hash; }
 nops() { "$TSM" debug ops --json | jq length; }
 ncust() { "$TSM" customer list --json | jq length; }
