@@ -6,46 +6,32 @@
 # client key are refused. Skipped (exit 0, says so) when no sshd is
 # installed (Debian: openssh-server).
 set -eu
-: "${TSM:?set TSM to the tsm binary}"
+TSM_SRC=${TSM_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$TSM_SRC/tests/cli/lib/harness.sh"
 SSHD=$(command -v sshd || echo /usr/sbin/sshd)
 if [ ! -x "$SSHD" ] || ! command -v ssh-keygen >/dev/null; then
 	echo "d_ssh: skipped: no sshd (install openssh-server to run it)"
 	exit 0
 fi
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/tsm-d-ssh.XXXXXX")
+tsm_tmp
 sshd_pid=
-cleanup() {
+stop_sshd() {
 	[ -n "$sshd_pid" ] && kill "$sshd_pid" 2>/dev/null && wait "$sshd_pid" 2>/dev/null
-	rm -rf "$tmp"
 }
-trap cleanup EXIT
-
-unset TSM_HOME TSM_NEW_PASSPHRASE_FILE TSM_TEST_KILL_AT XDG_DATA_HOME SSH_AUTH_SOCK
-export XDG_RUNTIME_DIR="$tmp/run"
-mkdir -m 700 "$XDG_RUNTIME_DIR"
+tsm_on_exit stop_sshd
 printf 'ssh test pass\n' >"$tmp/pw"
 export TSM_PASSPHRASE_FILE="$tmp/pw"
 export HOME="$tmp/home" # ~/.ssh/known_hosts is read from here
 mkdir -p -m 700 "$HOME/.ssh"
-OUT="$tmp/out"
-ERR="$tmp/err"
 # Sanitizer builds: libgit2 1.5.1's ssh transport leaks its known_hosts
 # data (inside libgit2 and libssh2, on every ssh connection); tell
 # LeakSanitizer to ignore those two libraries in this test only.
 printf 'leak:libssh2.so\nleak:libgit2.so\n' >"$tmp/lsan.supp"
 export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$tmp/lsan.supp"
 
-fail() { echo "FAIL: $*" >&2; [ -s "$ERR" ] && sed 's/^/  stderr: /' "$ERR" >&2; exit 1; }
-rc() {
-	local want=$1 store=$2 got=0
-	shift 2
-	("$TSM" -C "$tmp/$store" "$@" </dev/null >"$OUT" 2>"$ERR"; exit $?) \
-		2>/dev/null || got=$?
-	[ "$got" -eq "$want" ] || { cat "$OUT" >&2; fail "exit $got, want $want: $store: $*"; }
-}
-err_has() { grep -q -- "$1" "$ERR" || fail "stderr lacks '$1'"; }
-jqe() { jq -e "$1" "$OUT" >/dev/null || fail "json check $1 on $(cat "$OUT")"; }
+# rc WANT STORE ARGS...: tsm -C $tmp/STORE ARGS, its exit code checked.
+rc() { rc_in "$@"; }
 
 # ---- a private sshd on a free loopback port ----
 user=$(id -un)

@@ -7,39 +7,19 @@
 # repository, the example pre-receive hook, a push refused by the server
 # reported per ref, and every other command working with the remote gone.
 set -eu
-: "${TSM:?set TSM to the tsm binary}"
-: "${TSM_SRC:?set TSM_SRC to the source root}"
-command -v jq >/dev/null || { echo "d_team: jq is required" >&2; exit 1; }
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/tsm-d-team.XXXXXX")
+TSM_SRC=${TSM_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$TSM_SRC/tests/cli/lib/harness.sh"
+tsm_tmp
 daemon_pid=
-cleanup() {
+stop_daemon() {
 	[ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null
-	rm -rf "$tmp"
 }
-trap cleanup EXIT
-
-unset TSM_HOME TSM_NEW_PASSPHRASE_FILE TSM_TEST_KILL_AT XDG_DATA_HOME
-export XDG_RUNTIME_DIR="$tmp/run"
-mkdir -m 700 "$XDG_RUNTIME_DIR"
+tsm_on_exit stop_daemon
 printf 'team test pass\n' >"$tmp/pw"
 export TSM_PASSPHRASE_FILE="$tmp/pw"
-OUT="$tmp/out"
-ERR="$tmp/err"
 
-fail() { echo "FAIL: $*" >&2; [ -s "$ERR" ] && sed 's/^/  stderr: /' "$ERR" >&2; exit 1; }
-# rc WANT STORE ARGS...: runs tsm -C STORE ARGS, checks the exit code.
-rc() {
-	local want=$1 store=$2 got=0
-	shift 2
-	# in a subshell, so that a SIGKILL is reported as a status, silently
-	("$TSM" -C "$tmp/$store" "$@" </dev/null >"$OUT" 2>"$ERR"; exit $?) \
-		2>/dev/null || got=$?
-	[ "$got" -eq "$want" ] || { cat "$OUT" >&2; fail "exit $got, want $want: $store: $*"; }
-}
-out_has() { grep -q -- "$1" "$OUT" || fail "stdout lacks '$1': $(cat "$OUT")"; }
-err_has() { grep -q -- "$1" "$ERR" || fail "stderr lacks '$1'"; }
-jqe() { jq -e "$1" "$OUT" >/dev/null || fail "json check $1 on $(cat "$OUT")"; }
+# rc WANT STORE ARGS...: tsm -C $tmp/STORE ARGS, its exit code checked.
+rc() { rc_in "$@"; }
 hash() { "$TSM" -C "$tmp/$1" debug state-hash; }
 
 # ---- a git daemon on a free loopback port, serving $tmp/repos ----
@@ -146,11 +126,7 @@ jqe '(.members[] | select(.member == "agent1") | .received) == 2'
 TSM_TEST_KILL_AT=after-push rc 137 a2 sync
 rc 0 a2 sync --json
 jqe '.sent == 0 and .received == 0'
-for s in mgr a1 a2 mgr a1 a2; do
-	got=0
-	"$TSM" -C "$tmp/$s" sync >"$OUT" 2>"$ERR" || got=$?
-	[ "$got" -eq 0 ] || [ "$got" -eq 4 ] || fail "sync of $s exited $got"
-done
+for s in mgr a1 a2 mgr a1 a2; do rc '0|4' "$s" sync; done
 rc 0 mgr sync --json
 jqe '.sent == 0 and .received == 0 and (.rejections | length) == 0'
 hm=$(hash mgr)

@@ -7,39 +7,15 @@
 # import refused, an assistant's import and a lead's assignment reaching
 # the manager through sync; equal state hashes at the end.
 set -eu
-: "${TSM:?set TSM to the tsm binary}"
-command -v jq >/dev/null || { echo "e_assign: jq is required" >&2; exit 1; }
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/tsm-e-assign.XXXXXX")
-STORES="mgr a1 a2 l1 s1"
-cleanup() {
-	for s in $STORES; do
-		"$TSM" -C "$tmp/$s" lock >/dev/null 2>&1 || true
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-unset TSM_HOME TSM_PASSPHRASE_FILE TSM_NEW_PASSPHRASE_FILE TSM_TEST_KILL_AT XDG_DATA_HOME
-export XDG_RUNTIME_DIR="$tmp/run"
-mkdir -m 700 "$XDG_RUNTIME_DIR"
+TSM_SRC=${TSM_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$TSM_SRC/tests/cli/lib/harness.sh"
+tsm_tmp
 export TZ=Asia/Shanghai
 export TSM_NOW=2026-11-27T10:00:00+08:00
 printf 'assign test pass\n' >"$tmp/pw"
-OUT="$tmp/out"
-ERR="$tmp/err"
 
-fail() { echo "FAIL: $*" >&2; [ -s "$ERR" ] && sed 's/^/  stderr: /' "$ERR" >&2; exit 1; }
-# rc WANT STORE ARGS...: runs tsm -C STORE ARGS, checks the exit code.
-rc() {
-	local want=$1 store=$2 got=0
-	shift 2
-	"$TSM" -C "$tmp/$store" "$@" </dev/null >"$OUT" 2>"$ERR" || got=$?
-	[ "$got" -eq "$want" ] || { cat "$OUT" >&2; fail "exit $got, want $want: $store: $*"; }
-}
-out_has() { grep -q -- "$1" "$OUT" || fail "stdout lacks '$1': $(cat "$OUT")"; }
-err_has() { grep -q -- "$1" "$ERR" || fail "stderr lacks '$1'"; }
-jqe() { jq -e "$1" "$OUT" >/dev/null || fail "json check $1 on $(cat "$OUT")"; }
+# rc WANT STORE ARGS...: tsm -C $tmp/STORE ARGS, its exit code checked.
+rc() { rc_in "$@"; }
 hash() { "$TSM" -C "$tmp/$1" debug state-hash; }
 # owners STORE: "name=owner" lines of the customers STORE sees, by name.
 owners() {

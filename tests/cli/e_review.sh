@@ -8,51 +8,20 @@
 # do-not-call violation acknowledged with a note; an agent's resolve and a
 # lead's merge refused with nothing written; every wrong choice refused.
 set -eu
-: "${TSM:?set TSM to the tsm binary}"
-command -v jq >/dev/null || { echo "e_review: jq is required" >&2; exit 1; }
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/tsm-e-review.XXXXXX")
-cleanup() {
-	for s in mgr lee ann; do
-		"$TSM" -C "$tmp/$s" lock >/dev/null 2>&1 || true
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-unset TSM_HOME TSM_PASSPHRASE_FILE TSM_NEW_PASSPHRASE_FILE TSM_TRACE XDG_DATA_HOME
-export XDG_RUNTIME_DIR="$tmp/run"
-mkdir -m 700 "$XDG_RUNTIME_DIR"
+TSM_SRC=${TSM_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$TSM_SRC/tests/cli/lib/harness.sh"
+tsm_tmp
 export TZ=Asia/Shanghai
 printf 'review test pass\n' >"$tmp/pw"
-ERR="$tmp/err"
-OUT="$tmp/out"
 
-fail() { echo "FAIL: $*" >&2; [ -s "$ERR" ] && sed 's/^/  stderr: /' "$ERR" >&2; exit 1; }
-rc() {
-	local want=$1 store=$2 got=0
-	shift 2
-	"$TSM" -C "$tmp/$store" "$@" </dev/null >"$OUT" 2>"$ERR" || got=$?
-	[ "$got" -eq "$want" ] || { cat "$OUT" >&2; fail "exit $got, want $want: $store: $*"; }
-}
-err_has() { grep -q -- "$1" "$ERR" || fail "stderr lacks '$1': $(cat "$ERR")"; }
-out_has() { grep -q -- "$1" "$OUT" || fail "stdout lacks '$1': $(cat "$OUT")"; }
-jqe() { jq -e "$1" "$OUT" >/dev/null || fail "json check $1 on $(cat "$OUT")"; }
-sync() {
-	local got=0
-	"$TSM" -C "$tmp/$1" sync </dev/null >"$OUT" 2>"$ERR" || got=$?
-	[ "$got" -eq 0 ] || [ "$got" -eq 4 ] || fail "sync $1 exit $got"
-	return 0
-}
+# rc WANT STORE ARGS...: tsm -C $tmp/STORE ARGS, its exit code checked.
+rc() { rc_in "$@"; }
+# sync STORE: a sync that exits 0, or 4 when review items arrive
+sync() { rc '0|4' "$1" sync; }
 sync_all() { for s in mgr lee ann mgr lee ann; do sync "$s"; done; }
-ops() { "$TSM" -C "$tmp/$1" status --json | jq .counts.ops; }
-# nothing STORE WANT ARGS...: the command exits WANT and writes no op.
-nothing() {
-	local store=$1 n0
-	n0=$(ops "$store")
-	rc "$2" "$store" "${@:3}"
-	[ "$(ops "$store")" = "$n0" ] || fail "ops written by: $store: ${*:3}"
-}
+# nothing STORE WANT ARGS...: the command exits WANT and leaves STORE as
+# it was (its state hash and ops).
+nothing() { unchanged -C "$tmp/$1" rc "$2" "$1" "${@:3}"; }
 at() { export TSM_NOW="2026-11-$1T$2:00+08:00"; }
 # item KIND: the id of the one open item of KIND on the manager's replica
 item() {

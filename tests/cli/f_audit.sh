@@ -9,54 +9,29 @@
 # (also --remote) naming the site and commit, and no replica applies it;
 # signed exports verify and one edited byte fails check-export.
 set -eu
-: "${TSM:?set TSM to the tsm binary}"
-command -v jq >/dev/null || { echo "f_audit: jq is required" >&2; exit 1; }
+TSM_SRC=${TSM_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$TSM_SRC/tests/cli/lib/harness.sh"
 command -v git >/dev/null || { echo "f_audit: git is required" >&2; exit 1; }
 command -v python3 >/dev/null || { echo "f_audit: python3 is required" >&2; exit 1; }
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/tsm-f-audit.XXXXXX")
-STORES="mgr a1 a2 aud other"
-cleanup() {
-	for s in $STORES; do
-		[ -d "$tmp/$s" ] && "$TSM" -C "$tmp/$s" lock >/dev/null 2>&1 || true
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-unset TSM_HOME TSM_NEW_PASSPHRASE_FILE TSM_TEST_KILL_AT TSM_PASSPHRASE_FILE XDG_DATA_HOME
-export XDG_RUNTIME_DIR="$tmp/run"
-mkdir -m 700 "$XDG_RUNTIME_DIR"
+tsm_tmp
 export TZ=Asia/Shanghai
 export GIT_AUTHOR_NAME=tamper GIT_AUTHOR_EMAIL=tamper@invalid
 export GIT_COMMITTER_NAME=tamper GIT_COMMITTER_EMAIL=tamper@invalid
 printf 'audit test pass\n' >"$tmp/pw"
-OUT="$tmp/out"
-ERR="$tmp/err"
 CENTRAL="$tmp/central.git"
 git init -q --bare "$CENTRAL"
 
-fail() { echo "FAIL: $*" >&2; [ -s "$ERR" ] && sed 's/^/  stderr: /' "$ERR" >&2; exit 1; }
-# at TIME WANT STORE ARGS...: runs tsm -C STORE ARGS at a fixed clock and
-# checks the exit code; stdout in $OUT, stderr in $ERR.
+# at TIME WANT STORE ARGS...: rc_in WANT STORE ARGS at a fixed clock
+# (2026-11-27 TIME).
 at() {
-	local when=$1 want=$2 store=$3 got=0
-	shift 3
-	TSM_NOW="2026-11-27T$when:00+08:00" "$TSM" -C "$tmp/$store" "$@" \
-		</dev/null >"$OUT" 2>"$ERR" || got=$?
-	[ "$got" -eq "$want" ] || { cat "$OUT" >&2; fail "exit $got, want $want: $store: $*"; }
+	local when=$1
+	shift
+	TSM_NOW="2026-11-27T$when:00+08:00" rc_in "$@"
 }
-out_has() { grep -q -- "$1" "$OUT" || fail "stdout lacks '$1': $(cat "$OUT")"; }
-err_has() { grep -q -- "$1" "$ERR" || fail "stderr lacks '$1'"; }
-jqe() { jq -e "$1" "$OUT" >/dev/null || fail "json check $1 on $(cat "$OUT")"; }
 hash() { TSM_NOW="2026-11-27T12:00:00+08:00" "$TSM" -C "$tmp/$1" debug state-hash; }
 site() { TSM_NOW="2026-11-27T12:00:00+08:00" "$TSM" -C "$tmp/$1" status --json | jq -r .site; }
-# sync4 STORE: a sync that must exit 0 or 4 (items queued for review).
-sync4() {
-	local got=0
-	TSM_NOW="2026-11-27T$1:00+08:00" "$TSM" -C "$tmp/$2" sync </dev/null >"$OUT" 2>"$ERR" || got=$?
-	[ "$got" -eq 0 ] || [ "$got" -eq 4 ] || fail "sync of $2 exited $got"
-}
+# sync4 TIME STORE: a sync that must exit 0 or 4 (items queued for review).
+sync4() { at "$1" '0|4' "$2" sync; }
 
 echo "== setup: manager, two agents, an auditor"
 for s in mgr a1 a2 aud other; do
