@@ -141,6 +141,7 @@ static int dnc_list(struct cli_ctx *ctx, int argc, char **argv)
 				     list[i].customer_name);
 			jw_kv_int(&w, "customers", (int64_t)list[i].customers);
 			jw_kv_string(&w, "author", list[i].author);
+			jw_kv_string(&w, "reason", list[i].reason);
 			jw_key(&w, "at");
 			if (tsm_when_format_iso(when, sizeof(when),
 						list[i].at) == 0)
@@ -168,6 +169,7 @@ static int dnc_list(struct cli_ctx *ctx, int argc, char **argv)
 	cli_table_column(t, "NAME", TSM_TEXT_LEFT, 20);
 	cli_table_column(t, "BY", TSM_TEXT_LEFT, 16);
 	cli_table_column(t, "SINCE", TSM_TEXT_LEFT, 0);
+	cli_table_column(t, "REASON", TSM_TEXT_LEFT, 30);
 	for (i = 0; i < n; i++) {
 		cli_table_cell(t, display(disp, sizeof(disp), list[i].phone));
 		if (list[i].customers > 1)
@@ -180,6 +182,7 @@ static int dnc_list(struct cli_ctx *ctx, int argc, char **argv)
 		if (tsm_when_format(when, sizeof(when), list[i].at) < 0)
 			when[0] = '\0';
 		cli_table_cell(t, when);
+		cli_table_cell(t, list[i].reason);
 	}
 	if (cli_table_print(t, stdout) < 0)
 		rc = cli_fail();
@@ -216,8 +219,9 @@ const struct cli_cmd cmd_dnc = {
     .help =
 	"add puts a number on the do-not-call list; anyone may. A customer\n"
 	"(id or id prefix) is flagged and its number listed. The reason\n"
-	"is kept as a note on the customer (for a number: on each of its\n"
-	"customers you may write to).\n"
+	"is kept with the number (list shows the last one given) and as\n"
+	"a note on the customer (for a number: on each of its customers\n"
+	"you may write to).\n"
 	"\n"
 	"list shows the listed numbers and flagged customers, oldest first.\n"
 	"\n"

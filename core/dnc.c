@@ -143,8 +143,8 @@ int tsm_dnc_add(tsm_dnc_result *out, tsm_store *store, const char *ref,
 	tsm_op_spec specs[MAX_SPECS];
 	holder h[MAX_HOLDERS];
 	tsm_viewer v;
-	tsm_json *obj = NULL;
-	char *note = NULL, *text = NULL;
+	tsm_json *obj = NULL, *why = NULL;
+	char *note = NULL, *text = NULL, *why_json = NULL;
 	size_t nh = 0, n = 0, i;
 	int err, on;
 
@@ -165,6 +165,14 @@ int tsm_dnc_add(tsm_dnc_result *out, tsm_store *store, const char *ref,
 		if ((err = tsm_json_put_string(obj, "text", text)) < 0 ||
 		    (err = tsm_json_print(&note, obj)) < 0)
 			goto done;
+		/* and on the number itself, for the list */
+		if ((why = tsm_json_new_object()) == NULL) {
+			err = tsm_error_set(TSM_ENOMEM, "out of memory");
+			goto done;
+		}
+		if ((err = tsm_json_put_string(why, "text", reason)) < 0 ||
+		    (err = tsm_json_print(&why_json, why)) < 0)
+			goto done;
 	}
 	if (out->phone[0] &&
 	    (err = holders(h, MAX_HOLDERS, &nh, store, &v, out->phone)) < 0)
@@ -178,6 +186,9 @@ int tsm_dnc_add(tsm_dnc_result *out, tsm_store *store, const char *ref,
 		if (!on)
 			specs[n++] = (tsm_op_spec){"dnc", out->phone, "set",
 						   "dnc", "true"};
+		if (why_json)
+			specs[n++] = (tsm_op_spec){"dnc", out->phone, "append",
+						   "note", why_json};
 	}
 	if (out->customer[0]) {
 		tsm_customer *c = NULL;
@@ -205,7 +216,9 @@ int tsm_dnc_add(tsm_dnc_result *out, tsm_store *store, const char *ref,
 		err = tsm_ops_append(NULL, store, specs, n);
 done:
 	tsm_json_free(obj);
+	tsm_json_free(why);
 	free(note);
+	free(why_json);
 	free(text);
 	return err;
 }
@@ -276,6 +289,7 @@ void tsm_dnc_list_free(tsm_dnc_entry *list, size_t n)
 	for (i = 0; i < n; i++) {
 		free(list[i].customer_name);
 		free(list[i].author);
+		free(list[i].reason);
 	}
 	free(list);
 }
@@ -292,7 +306,7 @@ static const char SQL_NUMBERS[] =
     " (SELECT c.name FROM customers c WHERE c.phone = d.phone "
     "  AND c.deleted = 0 AND c.merged_into IS NULL "
     "  AND (?1 OR c.owner = ?2 OR c.created_by = ?2) ORDER BY c.id "
-    "  LIMIT 1), 1 "
+    "  LIMIT 1), 1, d.reason "
     "FROM dnc_list d WHERE d.dnc = 1";
 /* Flagged customers (visible) whose number is not listed; who flagged it
  * comes from the accepted set(dnc) op in effect, else the create. */
@@ -306,7 +320,7 @@ static const char SQL_FLAGGED[] =
     "  AND o.eid = c.id AND o.action = 'set' AND o.field = 'dnc' "
     "  AND o.status = 'accepted' ORDER BY o.hlc DESC LIMIT 1), "
     "  c.created_at), "
-    " 1, c.id, c.name, 0 "
+    " 1, c.id, c.name, 0, NULL "
     "FROM customers c WHERE c.dnc_flag = 1 AND c.deleted = 0 "
     "AND c.merged_into IS NULL "
     "AND (?1 OR c.owner = ?2 OR c.created_by = ?2) "
@@ -365,6 +379,9 @@ static int read_entries(tsm_dnc_entry **list, size_t *n, size_t *cap,
 		if (t && (e->customer_name = strdup((const char *)t)) == NULL)
 			oom = 1;
 		e->listed = sqlite3_column_int(st, 6);
+		t = sqlite3_column_text(st, 7);
+		if (t && (e->reason = strdup((const char *)t)) == NULL)
+			oom = 1;
 	}
 	if (oom)
 		err = tsm_error_set(TSM_ENOMEM, "out of memory");

@@ -1292,9 +1292,20 @@ int dnc_reg_build(fold_ctx *c, entity *e, dnc_reg *reg, arena *mem)
 			op_reject(op, why);
 			continue;
 		}
+		/* A note on a number says why it is listed (kept for a
+		 * number no customer has); it decides nothing. */
+		if (strcmp(op->action, "append") == 0 &&
+		    strcmp(op->field, "note") == 0) {
+			if (tsm_json_string(tsm_json_get(op_val(op), "text")) ==
+			    NULL)
+				op_reject(op, "invalid value: a note needs a "
+					      "\"text\"");
+			continue;
+		}
 		if (strcmp(op->action, "set") != 0 ||
 		    strcmp(op->field, "dnc") != 0) {
-			op_reject(op, "only set(dnc) applies to the dnc list");
+			op_reject(op, "only set(dnc) and notes apply to the "
+				      "dnc list");
 			continue;
 		}
 		v = tsm_json_bool(op_val(op));
@@ -1410,8 +1421,24 @@ int dncreg_get(fold_ctx *c, const char *phone, const dnc_reg **out)
 /* ---- folds: dnc list, review resolutions, team data, unknown ---- */
 
 static const char SQL_DNC_PUT[] =
-    "INSERT OR REPLACE INTO dnc_list(phone, dnc, author, updated_at, op) "
-    "VALUES (?1, ?2, ?3, ?4, ?5)";
+    "INSERT OR REPLACE INTO dnc_list(phone, dnc, author, updated_at, op, "
+    "reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+
+/* The number's last accepted note (in op order), or NULL. */
+static const char *dnc_reason(entity *e)
+{
+	const oprec *last = NULL;
+	size_t i;
+
+	for (i = 0; i < e->n; i++)
+		if (e->ops[i].status == ST_ACCEPTED &&
+		    strcmp(e->ops[i].action, "append") == 0 &&
+		    (last == NULL || op_cmp(last, &e->ops[i]) < 0))
+			last = &e->ops[i];
+	return last ? tsm_json_string(
+			  tsm_json_get(op_val((oprec *)last), "text"))
+		    : NULL;
+}
 static const char SQL_DNC_DEL[] = "DELETE FROM dnc_list WHERE phone = ?1";
 static const char SQL_CUST_BY_PHONE[] =
     "SELECT 'customer', id FROM customers WHERE phone = ?1";
@@ -1436,6 +1463,7 @@ int fold_dnc(fold_ctx *c, entity *e)
 		sqlite3_bind_text(st, 3, op->author, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 4, op_ms(op));
 		sqlite3_bind_text(st, 5, op->id, -1, SQLITE_STATIC);
+		bind_str(st, 6, dnc_reason(e));
 	} else {
 		if ((st = fc_stmt(c, SQL_DNC_DEL)) == NULL)
 			return tsm_error_last()->code;

@@ -327,6 +327,10 @@ static const char *const migrations[] = {
 	"  commit_id TEXT NOT NULL,     -- 40 hex digits\n"
 	"  PRIMARY KEY (site, seq_last)\n"
 	") WITHOUT ROWID;\n",
+
+	/* 5: why a number is on the do-not-call list: the text of its last
+	 * note op (core/merge.c), also for a number no customer has. */
+	"ALTER TABLE dnc_list ADD COLUMN reason TEXT;\n",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -27,8 +27,10 @@ typedef struct tsm_dnc_result {
 /* Puts ref on the do-not-call list as this replica's member. ref is a
  * customer (id, unique id prefix: tsm_customer_resolve) — its own flag is
  * set and its phone listed — or else a phone number, listed as it
- * normalizes. reason (may be NULL) is kept as a note on the customer, or
- * on each live customer with that number. TSM_EINVALID when ref is neither
+ * normalizes. reason (may be NULL) is kept on the number (the list shows
+ * its last one) and as a note on the customer, or on each live customer
+ * with that number this member may write. A reason for a number already
+ * listed is recorded all the same. TSM_EINVALID when ref is neither
  * a customer nor a valid number (the phone's reason in the message). */
 int tsm_dnc_add(tsm_dnc_result *out, tsm_store *store, const char *ref,
 		const char *reason);
@@ -54,6 +56,7 @@ typedef struct tsm_dnc_entry {
 	int listed;			    /* the number is on the list */
 	char *author;			    /* who listed / flagged it */
 	int64_t at;			    /* ms of that op */
+	char *reason; /* the number's last reason given, NULL when none */
 } tsm_dnc_entry;
 
 /* The list, ordered by time added (newest last), then phone. */

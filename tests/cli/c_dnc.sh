@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tests/cli/c_dnc.sh — `tsm dnc add|list|remove`: numbers and customers on the
-# do-not-call list, reasons kept as notes, --json read back, bad input
+# do-not-call list, reasons kept with the number (also one nobody has) and
+# as notes, --json read back, bad input
 # refused with the store unchanged, and removal for managers only (an agent
 # on a second replica is refused, the store unchanged).
 set -eu
@@ -87,10 +88,26 @@ first=$(printf '%s\n%s\n' "$C1" "$C2" | sort | head -1)
 jqe "[.[] | select(.phone == \"+8613800000001\")][0] | .customer == \"$first\" and .customer_name == \"$fname\" and .customers == 2"
 jqe "[.[] | select(.phone == \"+8613900000003\")][0] | .customer == \"$C3\" and .customer_name == \"Carol\""
 jqe 'all(.[]; .author == "mgr" and .at == "2026-11-27T10:00:00+08:00")'
+jqe '[.[] | select(.phone == "+8613800000001")][0].reason == "投诉电话骚扰"'
+jqe '[.[] | select(.phone != "+8613800000001")] | all(.[]; .reason == null)'
 rc 0 "$TSM" dnc list
-head -1 "$OUT" | grep -Eq '^PHONE +CUSTOMER +NAME +BY +SINCE$' || fail "header: $(head -1 "$OUT")"
+head -1 "$OUT" | grep -Eq '^PHONE +CUSTOMER +NAME +BY +SINCE +REASON$' || fail "header: $(head -1 "$OUT")"
 out_has "^+86 138 0000 0001  $first +1  $fname "
+out_has ' 投诉电话骚扰$'
 [ "$(wc -l <"$OUT")" -eq 4 ] || fail "want 3 rows: $(cat "$OUT")"
+
+echo "== a reason for a number nobody has is kept; the last one given shows"
+rc 0 "$TSM" dnc add 13700000009 --reason '律师函：勿再致电' --json
+jqe '.customer == null and .customers == 0 and .changed == 2'
+TSM_NOW=2026-11-27T11:00:00+08:00 rc 0 "$TSM" dnc add 13700000009 --reason '本人书面确认' --json
+jqe '.changed == 1'
+unchanged rc 0 "$TSM" dnc add 13700000009
+out_has 'already'
+rc 0 "$TSM" dnc list --json
+jqe '[.[] | select(.phone == "+8613700000009")][0] | .reason == "本人书面确认" and .customer == null'
+rc 0 "$TSM" dnc remove 13700000009
+rc 0 "$TSM" dnc list --json
+jqe 'length == 3 and all(.[]; .phone != "+8613700000009")'
 
 echo "== an agent may add but not remove"
 code=$("$TSM" member invite ag1 --role agent --name '李小明')

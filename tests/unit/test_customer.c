@@ -447,8 +447,9 @@ static void test_dnc(void **state)
 	assert_int_equal(tsm_dnc_add(&r, ann, "138-0000-0001", "asked"), 0);
 	assert_string_equal(r.phone, P1);
 	assert_int_equal(r.customers, 2);
-	/* the listing and a note on the one holder ann may write to */
-	assert_int_equal(r.changed, 2);
+	/* the listing, its reason and a note on the one holder ann may
+	 * write to */
+	assert_int_equal(r.changed, 3);
 	assert_int_equal(tsm_dnc_listed(ann, P1), 1);
 	assert_int_equal(tsm_customer_get(&c, ann, "c0002bbbb0001", 0), 0);
 	assert_int_equal(c->dnc, 1);
@@ -465,6 +466,79 @@ static void test_dnc(void **state)
 	assert_int_equal(tsm_dnc_listed(ann, P1), 1);
 	assert_int_equal(tsm_dnc_add(&r, ann, "12", NULL), TSM_EINVALID);
 	tsm_store_free(ann);
+}
+
+static const tsm_dnc_entry *entry_of(const tsm_dnc_entry *list, size_t n,
+				     const char *phone)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(list[i].phone, phone) == 0)
+			return &list[i];
+	fail_msg("%s is not listed", phone);
+	return NULL;
+}
+
+/* The reason stays with the number, also one no customer has; the last
+ * given shows; another replica derives the same; a note without text is
+ * rejected. */
+static void test_dnc_reason(void **state)
+{
+	static const char bare[] = "+8613900009999";
+	tsm_store *ann = store_as("ann"), *other = store_as("zed");
+	tsm_dnc_result r;
+	tsm_dnc_entry *list = NULL;
+	tsm_apply_stats st;
+	char ha[65], hb[65], *json = NULL;
+	size_t n, len;
+
+	(void)state;
+	assert_int_equal(
+	    tsm_dnc_add(&r, ann, "139-0000-9999", "complained to the bar"), 0);
+	assert_int_equal(r.customers, 0);
+	assert_int_equal(r.changed, 2); /* the listing and its reason */
+	tsm_clock_set_now(T0 + DAY);
+	assert_int_equal(tsm_dnc_add(&r, ann, bare, NULL), 0);
+	assert_int_equal(r.changed, 0); /* listed already, nothing to add */
+	assert_int_equal(tsm_dnc_list(&list, &n, ann), 0);
+	assert_string_equal(entry_of(list, n, bare)->reason,
+			    "complained to the bar");
+	assert_null(entry_of(list, n, bare)->customer_name);
+	tsm_dnc_list_free(list, n);
+	/* a new reason for a listed number is recorded; the last shows */
+	tsm_clock_set_now(T0 + 2 * DAY);
+	assert_int_equal(tsm_dnc_add(&r, ann, bare, "asked again in writing"),
+			 0);
+	assert_int_equal(r.changed, 1);
+	assert_int_equal(tsm_dnc_add(&r, ann, P1, NULL), 0);
+	assert_int_equal(tsm_dnc_list(&list, &n, ann), 0);
+	assert_string_equal(entry_of(list, n, bare)->reason,
+			    "asked again in writing");
+	assert_null(entry_of(list, n, P1)->reason);
+	tsm_dnc_list_free(list, n);
+	/* the same ops on another replica: the same list, the same state */
+	assert_int_equal(tsm_ops_export(&json, &len, ann, NULL, 1, 0, 0), 0);
+	assert_int_equal(tsm_ops_apply_json(&st, other, json, len), 0);
+	assert_int_equal(st.rejected, 0);
+	tsm_apply_stats_dispose(&st);
+	free(json);
+	assert_int_equal(tsm_state_hash(ha, ann), 0);
+	assert_int_equal(tsm_state_hash(hb, other), 0);
+	assert_string_equal(ha, hb);
+	assert_int_equal(tsm_dnc_list(&list, &n, other), 0);
+	assert_string_equal(entry_of(list, n, bare)->reason,
+			    "asked again in writing");
+	tsm_dnc_list_free(list, n);
+	/* a note on a number needs a text */
+	{
+		const tsm_op_spec bad = {"dnc", bare, "append", "note",
+					 "{\"txt\":\"x\"}"};
+
+		assert_int_equal(tsm_ops_append(NULL, ann, &bad, 1), TSM_EPERM);
+	}
+	tsm_store_free(ann);
+	tsm_store_free(other);
 }
 
 static void test_policy(void **state)
@@ -530,7 +604,7 @@ int main(void)
 	    cmocka_unit_test(test_visibility), cmocka_unit_test(test_resolve),
 	    cmocka_unit_test(test_filters),    cmocka_unit_test(test_card),
 	    cmocka_unit_test(test_write),      cmocka_unit_test(test_dnc),
-	    cmocka_unit_test(test_policy),
+	    cmocka_unit_test(test_dnc_reason), cmocka_unit_test(test_policy),
 	};
 
 	setenv("TZ", "Asia/Shanghai", 1);
