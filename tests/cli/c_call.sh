@@ -237,6 +237,19 @@ out_has '感謝您的接聽，祝您生活愉快，再見！'
 rc 0 "$TSM" call next --any-time --json
 jqe ".customer.id == \"$UK\" and .script.lang == \"en\" and .customer.zone == \"Europe/London\""
 
+echo "== --script: a team script on the card, in its own language"
+printf '[opening]\n{customer.name}，您好！我是{agent.name}，想和您谈谈遗嘱服务。\n' >"$tmp/will.txt"
+rc 0 "$TSM" script add will --file "$tmp/will.txt"
+rc 0 "$TSM" call next --any-time --script will --json
+jqe ".customer.id == \"$UK\" and .script.name == \"will\" and .script.lang == \"zh\""
+jqe '.script.text | test("^\\[opening\\]\nOliver Example，您好！我是李坐席，想和您谈谈遗嘱服务。")'
+rc 0 "$TSM" call next --script default-en
+out_has '^-- script default-en --$'
+out_has '^Hello, may I speak with Mr/Ms 二号?'
+unchanged rc 1 "$TSM" call next --script nope
+err_has "no script 'nope'"
+unchanged rc 2 "$TSM" call next --script
+
 echo "== retry delay after no answer"
 rc 0 "$TSM" call log "$L2" --outcome no-answer
 next_is "$L1"

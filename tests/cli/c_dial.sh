@@ -94,6 +94,13 @@ jqe '(.calls | length) == 1 and .calls[0].outcome == "busy" and .calls[0].durati
 echo "== q quits; an unanswered answer logs nothing"
 dial 0 'q\n'
 out_has 'session: 0 calls, talk time 0s (quit)'
+# --script shows that script on the card; an unknown one is refused first.
+dial 0 'q\n' --script default-en
+out_has '^-- script default-en --$'
+out_has '^Hello, may I speak with Mr/Ms '
+dial 1 'q\n' --script nope
+err_has "no script 'nope'"
+[ ! -s "$OUT" ] || fail "a card before the refusal: $(cat "$OUT")"
 show "$N4"
 jqe '(.calls | length) == 0'
 # The input ends in the middle of a customer: nothing logged for it.

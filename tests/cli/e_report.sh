@@ -29,7 +29,7 @@ name_of() {
 	case $1 in
 	mgr) echo '梅经理 <Mei> & Co' ;;
 	ann) echo '王安娜' ;;
-	bob) echo 'Bob "B" Agent' ;;
+	bob) echo '=Bob "B" Agent' ;; # looks like a spreadsheet formula
 	esac
 }
 for m in mgr ann bob; do
@@ -174,7 +174,7 @@ echo "== table"
 rc 0 mgr report daily --date 2026-11-25
 out_has '^daily report 2026-11-25, team East <Sales> & Co, as of 2026-11-27 18:00$'
 out_has '^ *1  *ann  *王安娜  *3  *2  *2  *2  *1  *12,000.00  *66.67%  *100.00%  *50.00%  *0:07:00$'
-out_has '^ *2  *bob  *Bob "B" Agent  *2  *1  *0  *0  *0  *0.00  *50.00%  *0.00%  *-  *0:00:30$'
+out_has '^ *2  *bob  *=Bob "B" Agent  *2  *1  *0  *0  *0  *0.00  *50.00%  *0.00%  *-  *0:00:30$'
 out_has '^ *total  *5  *3  *2  *2  *1  *12,000.00  *60.00%  *66.67%  *50.00%  *0:07:30$'
 out_has '^ann  *4 / 100 (4.00%)  *3  *1  *12,000.00 / 20,000.00 (60.00%)$'
 out_has '^team  *7 / 200 (3.50%)  *4  *1 / 4 (25.00%)  *12,000.00$'
@@ -196,7 +196,8 @@ assert all(len(r) == len(head) for r in rows), 'ragged rows'
 d = [dict(zip(head, r)) for r in rows[1:]]
 ann, bob, tot = d
 assert ann['row'] == 'member' and ann['member'] == 'ann' and ann['name'] == '王安娜', ann
-assert bob['name'] == 'Bob "B" Agent', bob['name']   # quoted and unquoted
+# quoted, and guarded: a spreadsheet shows it as text, runs no formula
+assert bob['name'] == "'=Bob \"B\" Agent", bob['name']
 assert ann['rank'] == '1' and bob['rank'] == '2'
 assert ann['dials'] == '4' and ann['connected'] == '3' and ann['effective'] == '3'
 assert ann['revenue_fen'] == '1200000' and ann['revenue_yuan'] == '12000.00'
@@ -236,7 +237,7 @@ assert len(svgs['trend'].getElementsByTagName('rect')) >= 21
 assert len(svgs['funnel'].getElementsByTagName('rect')) == 5
 text = open(sys.argv[1], encoding='utf-8').read()
 assert 'East &lt;Sales&gt; &amp; Co' in text and '<Sales>' not in text
-assert '王安娜' in text and 'Bob &quot;B&quot; Agent' in text
+assert '王安娜' in text and '=Bob &quot;B&quot; Agent' in text
 assert '<script' not in text and 'src=' not in text and 'href=' not in text
 assert '12,000.00' in text
 EOF
