@@ -80,6 +80,13 @@ int tsm_error_sqlite(struct sqlite3 *db, int rc, const char *what)
 	if (rc == SQLITE_IOERR_DATA &&
 	    tsm_vfs_describe(db, detail, sizeof(detail)))
 		return tsm_error_set(TSM_ECORRUPT, "%s", detail);
+	/* After the busy timeout: say what to do, not only SQLite's word. */
+	if ((rc & 0xff) == SQLITE_BUSY)
+		return tsm_error_set(TSM_EBUSY,
+				     "%s: the store is busy: another tsm "
+				     "command is writing to it (an import or "
+				     "a sync, say); try again once it is done",
+				     what);
 	return tsm_error_set(tsm_error_from_sqlite(rc), "%s: %s", what, msg);
 }
 
