@@ -32,6 +32,8 @@ struct run {
 	size_t mcap, rcap;
 	int retry;          /* a refused roster push may be retried */
 	int roster_refused; /* it was refused: fetch, admit, push again */
+	int own_stale;      /* an older copy that wrote since: no batch, no
+			     * push of our own ref */
 };
 
 static void progress(struct run *r, const char *what, size_t done,
@@ -415,6 +417,52 @@ static int check_op(const char *site, uint64_t seq, const char *author,
 	return 1;
 }
 
+/* Our own central ref is what this store batched last, or behind it (our
+ * push moves it). It is ahead only when the store is an older copy of this
+ * replica (restored from a backup, say): the batches it misses hold its
+ * own ops, which the other replicas have. Returns 1 when they are to be
+ * taken back like another site's batches: the store wrote nothing since.
+ * When it did, those ops reuse the seqs of the ones on the central
+ * repository: reported, and this sync batches and pushes nothing of ours.
+ * 0 when there is nothing to take. */
+static int own_restored(struct run *r, const char *shown, const char *tip)
+{
+	char cursor[TSM_OID_HEX + 1], why[400];
+	char **ids = NULL;
+	int64_t seq, max;
+	size_t n = 0;
+	int err;
+
+	if ((err = tsm_state_cursor(cursor, &seq, r->s.store,
+				    r->s.me.site)) < 0)
+		return err;
+	if (strcmp(cursor, tip) == 0)
+		return 0;
+	err = tsm_mirror_chain(&ids, &n, r->s.mirror, tip, cursor, 0);
+	tsm_mirror_chain_free(ids, n);
+	if (err == TSM_ECONFLICT)
+		return 0; /* not ahead of us: step_push judges it */
+	if (err < 0)
+		return err;
+	if (n == 0)
+		return 0;
+	if ((err = tsm_ops_max_seq(&max, r->s.store, r->s.me.site)) < 0)
+		return err;
+	if (max == seq)
+		return 1;
+	r->own_stale = 1;
+	snprintf(why, sizeof(why),
+		 "this store is an older copy of this replica: the central "
+		 "repository holds %zu batch%s of it after seq %lld, and "
+		 "the store has written ops %lld-%lld since, with the same "
+		 "seqs; nothing of it is sent. Restore the newest copy of "
+		 "the store, or join the team again as a new site",
+		 n, n == 1 ? "" : "es", (long long)seq, (long long)seq + 1,
+		 (long long)max);
+	err = reject(r, shown, tip, why);
+	return err < 0 ? err : 0;
+}
+
 /* Verifies one site's new commits from its cursor; queues the good ones. */
 static int visit_site(const char *ref, const char *tip, void *p)
 {
@@ -437,8 +485,9 @@ static int visit_site(const char *ref, const char *tip, void *p)
 
 	/* the ref's name on the central repository */
 	snprintf(shown, sizeof(shown), "refs/%s", ref + strlen(TSM_REF_FETCHED));
-	if (strcmp(site, r->s.me.site) == 0)
-		return 0; /* our own: our push checks it */
+	if (strcmp(site, r->s.me.site) == 0 &&
+	    (err = own_restored(r, shown, tip)) <= 0)
+		return err; /* our own: our push checks it */
 	if (!tsm_site_id_valid(site))
 		return reject(r, shown, tip, "not a site ref");
 	rs = tsm_roster_site_of(r->s.roster.roster, site, &member);
@@ -695,6 +744,8 @@ static int step_batch(struct run *r)
 	int err = 0, ok;
 
 	memset(&out, 0, sizeof(out));
+	if (r->own_stale)
+		return 0;
 	snprintf(ref, sizeof(ref), "%s%s", TSM_REF_SITES, r->s.me.site);
 	if ((err = tsm_state_cursor(commit, &seq, r->s.store,
 				    r->s.me.site)) < 0)
@@ -838,10 +889,13 @@ static int step_push(struct run *r)
 		 r->s.me.site);
 	if ((err = tsm_state_cursor(own, &seq, r->s.store, r->s.me.site)) < 0)
 		return err;
-	if ((err = check_own(r, site_ref, own)) < 0)
-		return err;
-	if (err == 0 && (err = want_push(refs, &n, r, site_ref, own)) < 0)
-		return err;
+	if (!r->own_stale) {
+		if ((err = check_own(r, site_ref, own)) < 0)
+			return err;
+		if (err == 0 &&
+		    (err = want_push(refs, &n, r, site_ref, own)) < 0)
+			return err;
+	}
 	if (role && strcmp(role, "manager") == 0 &&
 	    (err = want_push(refs, &n, r, TSM_REF_ROSTER,
 			     r->s.roster.commit)) < 0)
@@ -899,6 +953,7 @@ int tsm_sync(tsm_sync_report *out, tsm_store *store,
 	for (attempt = 0;; attempt++) {
 		r.retry = attempt < 2;
 		r.roster_refused = 0;
+		r.own_stale = 0;
 		if ((err = repair_refs(&r)) < 0)
 			goto done;
 		progress(&r, "receiving", 0, 0);

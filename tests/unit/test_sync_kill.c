@@ -2,7 +2,10 @@
  * applying received ops, after a batch is recorded but before its ref moves,
  * before the push and after it. The next sync completes; no op is lost or
  * applied twice (every replica ends with the same ops and state hash, the
- * central chain's seq ranges follow one another without a gap or overlap). */
+ * central chain's seq ranges follow one another without a gap or overlap).
+ * And a store put back to an older copy of itself (a backup): it takes its
+ * own newer ops back from the central repository, or, when it has written
+ * since (reusing their seqs), it is refused and sends nothing. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -317,6 +320,100 @@ static void test_kill_during_admission(void **state)
 	tsm_store_free(cy);
 }
 
+/* Copies the store directory from to to (replacing to). */
+static void copy_dir(const char *from, const char *to)
+{
+	char cmd[16384];
+	int n = snprintf(cmd, sizeof(cmd), "rm -rf '%s' && cp -a '%s' '%s'",
+			 to, from, to);
+
+	assert_true(n > 0 && (size_t)n < sizeof(cmd));
+	assert_int_equal(system(cmd), 0);
+}
+
+static void test_restored_copy(void **state)
+{
+	char backup[4300];
+	tsm_sync_report rep;
+	size_t held;
+
+	(void)state;
+	ana_works(2);
+	sync_clean(ana, NULL);
+	sync_clean(boss, NULL);
+	tsm_store_free(ana);
+	snprintf(backup, sizeof(backup), "%s.bak", dir_ana);
+	copy_dir(dir_ana, backup);
+	ana = open_store(dir_ana);
+	ana_works(3);
+	sync_clean(ana, NULL);
+	sync_clean(boss, NULL);
+	held = ops_of(boss, id_ana.site);
+	/* the laptop is restored from the backup */
+	tsm_store_free(ana);
+	copy_dir(backup, dir_ana);
+	ana = open_store(dir_ana);
+	assert_int_equal(ops_of(ana, id_ana.site), held - 3);
+	sync_clean(ana, &rep);
+	assert_int_equal(rep.received, 3);
+	assert_int_equal(rep.sent, 0);
+	tsm_sync_report_dispose(&rep);
+	converged();
+	/* and its next ops follow on */
+	ana_works(1);
+	sync_clean(ana, NULL);
+	sync_clean(boss, NULL);
+	assert_int_equal(ops_of(boss, id_ana.site), held + 1);
+	converged();
+}
+
+static void test_restored_copy_that_wrote(void **state)
+{
+	char backup[4300], newest[4300], ref[64], before[41], after[41];
+	tsm_mirror *m = NULL;
+	tsm_sync_report rep;
+	size_t i;
+	int err, found = 0;
+
+	(void)state;
+	snprintf(ref, sizeof(ref), "refs/tsm/sites/%s", id_ana.site);
+	tsm_store_free(ana);
+	snprintf(backup, sizeof(backup), "%s.bak", dir_ana);
+	snprintf(newest, sizeof(newest), "%s.new", dir_ana);
+	copy_dir(dir_ana, backup);
+	ana = open_store(dir_ana);
+	ana_works(2);
+	sync_clean(ana, NULL);
+	sync_clean(boss, NULL);
+	tsm_store_free(ana);
+	copy_dir(dir_ana, newest);
+	/* restored, then written to before any sync: seqs taken twice */
+	copy_dir(backup, dir_ana);
+	ana = open_store(dir_ana);
+	ana_works(1);
+	assert_int_equal(tsm_mirror_open(&m, central, NULL), 0);
+	assert_int_equal(tsm_mirror_ref(before, m, ref), 0);
+	err = tsm_sync(&rep, ana, NULL);
+	assert_int_equal(err, TSM_ECONFLICT);
+	for (i = 0; i < rep.nrejections; i++)
+		if (strstr(rep.rejections[i].reason,
+			   "this store is an older copy of this replica"))
+			found = 1;
+	assert_true(found);
+	assert_int_equal(rep.sent, 0);
+	tsm_sync_report_dispose(&rep);
+	assert_int_equal(tsm_mirror_ref(after, m, ref), 0);
+	assert_string_equal(after, before); /* nothing pushed */
+	tsm_mirror_free(m);
+	sync_clean(boss, NULL);
+	/* the newest copy put back: all is well again */
+	tsm_store_free(ana);
+	copy_dir(newest, dir_ana);
+	ana = open_store(dir_ana);
+	sync_clean(ana, NULL);
+	converged();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -325,6 +422,8 @@ int main(void)
 		cmocka_unit_test(test_kill_after_push),
 		cmocka_unit_test(test_kill_during_apply),
 		cmocka_unit_test(test_kill_during_admission),
+		cmocka_unit_test(test_restored_copy),
+		cmocka_unit_test(test_restored_copy_that_wrote),
 	};
 
 	tsm_init();
