@@ -1,6 +1,7 @@
 /* tests/unit/test_store.c — the store API: create/open in WAL and rollback
  * modes, no plaintext in any file, wrong passphrase, passwd, vacuum, temp
- * files, plaintext stores and nested transactions. */
+ * files, two connections (a writer waited for, then named busy), bulk mode,
+ * plaintext stores and nested transactions. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -656,6 +657,55 @@ static void test_two_connections(void **state)
 	assert_false(file_has(dir, TSM_STORE_DBFILE, CANARY));
 }
 
+/* The journal mode the connection of s is in. */
+static int in_mode(tsm_store *s, const char *want)
+{
+	sqlite3_stmt *st = NULL;
+	int same;
+
+	assert_int_equal(sqlite3_prepare_v2(tsm_store_db(s),
+					    "PRAGMA journal_mode", -1, &st,
+					    NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	same = strcmp((const char *)sqlite3_column_text(st, 0), want) == 0;
+	sqlite3_finalize(st);
+	return same;
+}
+
+/* A second writer waits for the first (SQLite's busy timeout, 5 s), then
+ * gets TSM_EBUSY with a message that says what to do. Bulk mode leaves WAL
+ * for a rollback journal when it has the store to itself, and stays in WAL
+ * when another connection has it open. */
+static void test_busy_and_bulk(void **state)
+{
+	const char *dir = fresh_dir("busy");
+	tsm_store *a = make_store(dir, TSM_JOURNAL_WAL, 0), *b;
+
+	(void)state;
+	create_table(a);
+	assert_int_equal(tsm_store_bulk_begin(a), 0);
+	assert_true(in_mode(a, "delete"));
+	insert_rows(a, CANARY, 1, 10);
+	assert_int_equal(tsm_store_bulk_end(a), 0);
+	assert_true(in_mode(a, "wal"));
+	b = open_store(dir);
+	assert_int_equal(tsm_store_bulk_begin(a), 0);
+	assert_true(in_mode(a, "wal")); /* b has it open: stays */
+	assert_int_equal(tsm_store_bulk_end(a), 0);
+	assert_true(in_mode(a, "wal"));
+	assert_int_equal(tsm_store_begin(a), 0);
+	insert_rows(a, CANARY, 11, 1);
+	assert_int_equal(tsm_store_begin(b), TSM_EBUSY);
+	assert_non_null(strstr(tsm_error_last()->message,
+			       "the store is busy: another tsm command is "
+			       "writing to it"));
+	assert_int_equal(tsm_store_end(a, 1), 0);
+	expect_rows(b, CANARY, 1, 11);
+	tsm_store_free(a);
+	tsm_store_free(b);
+}
+
 /* ---- plaintext stores and transactions ---- */
 
 static int count_t(tsm_store *s)
@@ -727,6 +777,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_round_trip_wal),
+	    cmocka_unit_test(test_busy_and_bulk),
 	    cmocka_unit_test(test_round_trip_delete),
 	    cmocka_unit_test(test_round_trip_aes),
 	    cmocka_unit_test(test_no_plaintext_wal),
