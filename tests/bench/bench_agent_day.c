@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchutil.h"
 #include "store_internal.h"
 #include "vfs.h"
 
@@ -71,24 +72,6 @@ static uint32_t rnd(uint32_t n)
 	x ^= x >> 27;
 	rng_state = x;
 	return (uint32_t)((x * 0x2545F4914F6CDD1DULL) >> 32) % n;
-}
-
-static double clock_s(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double now(void)
-{
-	return clock_s(CLOCK_MONOTONIC);
-}
-
-static double cpu_now(void)
-{
-	return clock_s(CLOCK_PROCESS_CPUTIME_ID);
 }
 
 static void keep_min(double *best, double x, int first)
@@ -348,19 +331,19 @@ static void page_cost(int cipher, double *seal_us, double *open_us)
 	randombytes_buf(page, sizeof(page));
 	if (tsm_vfs_create(&v, key, id, cipher) < 0)
 		die("vfs");
-	t = now();
+	t = bench_wall();
 	for (i = 0; i < n; i++)
 		tsm_vfs_seal(v, page, TSM_VFS_MAIN, (uint64_t)i);
-	*seal_us = (now() - t) * 1e6 / n;
+	*seal_us = (bench_wall() - t) * 1e6 / n;
 	memcpy(sealed, page, sizeof(page));
 	tsm_vfs_seal(v, sealed, TSM_VFS_MAIN, 5);
-	t = now();
+	t = bench_wall();
 	for (i = 0; i < n; i++) {
 		memcpy(page, sealed, sizeof(page));
 		if (tsm_vfs_open(v, page, TSM_VFS_MAIN, 5) < 0)
 			die("open page");
 	}
-	*open_us = (now() - t) * 1e6 / n;
+	*open_us = (bench_wall() - t) * 1e6 / n;
 	tsm_vfs_free(v);
 }
 
@@ -384,11 +367,11 @@ static void run_cfg(struct cfg *c, int i, int ncust, int nops, int first)
 	if (tsm_store_create(&s, c->dir, PASS, sizeof(PASS) - 1, &o) < 0)
 		die("create");
 	set_cache(tsm_store_db(s));
-	t = now();
-	tc = cpu_now();
+	t = bench_wall();
+	tc = bench_cpu();
 	build(tsm_store_db(s), ncust);
-	keep_min(&c->build, now() - t, first);
-	keep_min(&c->build_cpu, cpu_now() - tc, first);
+	keep_min(&c->build, bench_wall() - t, first);
+	keep_min(&c->build_cpu, bench_cpu() - tc, first);
 	tsm_store_free(s);
 	s = NULL;
 
@@ -403,11 +386,11 @@ static void run_cfg(struct cfg *c, int i, int ncust, int nops, int first)
 		tsm_key_free(key);
 	}
 	set_cache(tsm_store_db(s));
-	t = now();
-	tc = cpu_now();
+	t = bench_wall();
+	tc = bench_cpu();
 	day(tsm_store_db(s), ncust, nops, &c->misses, &c->writes);
-	keep_min(&c->day, now() - t, first);
-	keep_min(&c->day_cpu, cpu_now() - tc, first);
+	keep_min(&c->day, bench_wall() - t, first);
+	keep_min(&c->day_cpu, bench_cpu() - tc, first);
 	tsm_store_free(s);
 }
 

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchutil.h"
 #include "tsm/audit.h"
 #include "tsm/common.h"
 #include "tsm/identity.h"
@@ -40,27 +41,6 @@ extern char **environ;
 static char base[4096];
 static char sm[TSM_SITE_LEN + 1];
 static int64_t seq_m, seq_l, tick;
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return v[n / 2];
-}
 
 static void die(const char *what)
 {
@@ -194,7 +174,7 @@ static tsm_store *new_store(const char *name, const char *member)
 static double run(char *const argv[], double *cpu)
 {
 	posix_spawn_file_actions_t fa;
-	double t = now();
+	double t = bench_wall();
 	struct rusage ru;
 	pid_t pid;
 	int st;
@@ -212,7 +192,7 @@ static double run(char *const argv[], double *cpu)
 	if (cpu)
 		*cpu = (double)ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
 		       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-	return now() - t;
+	return bench_wall() - t;
 }
 
 /* `tsm -C DIR audit log C` as whole processes, the store unlocked by the
@@ -256,12 +236,12 @@ static void whole_process(const char *tsm, const char *dir, long ncust)
 	printf("  whole process 'tsm audit log C' with the agent unlocked: "
 	       "median %.2f ms wall (table), %.2f ms wall (--json), %.2f ms "
 	       "cpu; target <= 20 ms\n",
-	       median(times, 21) * 1e3, median(jtimes, 21) * 1e3,
-	       median(cpus, 21) * 1e3);
+	       bench_median(times, 21) * 1e3, bench_median(jtimes, 21) * 1e3,
+	       bench_median(cpus, 21) * 1e3);
 	printf("  for scale, same runs: 'tsm customer show C' %.2f ms wall, "
 	       "%.2f ms cpu; 'tsm --version' %.2f ms wall, %.2f ms cpu\n",
-	       median(stimes, 21) * 1e3, median(scpus, 21) * 1e3,
-	       median(vtimes, 21) * 1e3, median(vcpus, 21) * 1e3);
+	       bench_median(stimes, 21) * 1e3, bench_median(scpus, 21) * 1e3,
+	       bench_median(vtimes, 21) * 1e3, bench_median(vcpus, 21) * 1e3);
 }
 
 static void bench_log(long total)
@@ -291,7 +271,7 @@ static void bench_log(long total)
 	       "and one of %d; encrypted store)\n",
 	       ncust * PER_CUST + HOT_OPS + 3, ncust, PER_CUST, HOT_OPS);
 	fflush(stdout);
-	t = now();
+	t = bench_wall();
 	for (k = 0; k < ncust; k++) {
 		customer(&b, k, PER_CUST);
 		if ((k + 1) % CHUNK_CUST == 0 || k + 1 == ncust) {
@@ -300,7 +280,7 @@ static void bench_log(long total)
 				printf("  %ld ops applied, %.0f ops/s\n",
 				       (k + 1) * PER_CUST,
 				       (double)(k + 1) * PER_CUST /
-					   (now() - t));
+					   (bench_wall() - t));
 				fflush(stdout);
 			}
 		}
@@ -308,50 +288,51 @@ static void bench_log(long total)
 	customer(&b, ncust, HOT_OPS);
 	apply(s, &b);
 	printf("  built in %.1f s (%.0f ops/s through tsm_ops_apply_json)\n",
-	       now() - t, (double)(ncust * PER_CUST + HOT_OPS) / (now() - t));
+	       bench_wall() - t,
+	       (double)(ncust * PER_CUST + HOT_OPS) / (bench_wall() - t));
 	srand(7);
 	for (i = 0; i < 101; i++) {
 		snprintf(eid, sizeof(eid), "c%012ld", (long)rand() % ncust);
-		t = now();
+		t = bench_wall();
 		if (tsm_audit_log(&rows, &n, s, eid, NULL) < 0)
 			die("audit log");
-		times[i] = now() - t;
+		times[i] = bench_wall() - t;
 		rowsum += n;
 		tsm_audit_rows_free(rows, n);
 	}
-	t90 = (qsort(times, 101, sizeof(double), cmp_double), times[90]);
+	t90 = (qsort(times, 101, sizeof(double), bench_cmp_double), times[90]);
 	printf("  audit log of one %d-op customer: median %.2f ms, p90 %.2f "
 	       "ms (101 customers, %zu rows in all; target <= 20 ms)\n",
 	       PER_CUST, times[50] * 1e3, t90 * 1e3, rowsum);
 	snprintf(eid, sizeof(eid), "c%012ld", ncust);
 	for (i = 0; i < 21; i++) {
-		t = now();
+		t = bench_wall();
 		if (tsm_audit_log(&rows, &n, s, eid, NULL) < 0)
 			die("audit log");
-		times[i] = now() - t;
+		times[i] = bench_wall() - t;
 		tsm_audit_rows_free(rows, n);
 	}
 	printf("  audit log of the %d-op customer: median %.2f ms (%zu "
 	       "rows)\n",
-	       HOT_OPS, median(times, 21) * 1e3, n);
+	       HOT_OPS, bench_median(times, 21) * 1e3, n);
 	tsm_store_free(s);
 	if (tsm_key_unwrap(&key, dir, PASS, sizeof(PASS) - 1) < 0)
 		die("unwrap");
 	for (i = 0; i < 21; i++) {
 		snprintf(eid, sizeof(eid), "c%012ld", (long)rand() % ncust);
-		t = now();
+		t = bench_wall();
 		if (tsm_store_open(&s, dir, key) < 0)
 			die("open");
 		if (tsm_audit_log(&rows, &n, s, eid, NULL) < 0)
 			die("audit log");
 		tsm_audit_rows_free(rows, n);
 		tsm_store_free(s);
-		opened[i] = now() - t;
+		opened[i] = bench_wall() - t;
 	}
 	tsm_key_free(key);
 	printf("  open store (key at hand) + audit log + close: median %.2f "
 	       "ms\n",
-	       median(opened, 21) * 1e3);
+	       bench_median(opened, 21) * 1e3);
 	if (tsm && *tsm)
 		whole_process(tsm, dir, ncust);
 	else
@@ -376,7 +357,7 @@ static tsm_store *chain(const char *tag, int nbatches, int per)
 	char central[4300], cmd[4400], dir[4300], eid[32], *vals;
 	tsm_op_spec *specs;
 	tsm_store *s = NULL;
-	double t = now();
+	double t = bench_wall();
 	int i, j;
 
 	snprintf(central, sizeof(central), "%s/%s-central.git", base, tag);
@@ -419,7 +400,7 @@ static tsm_store *chain(const char *tag, int nbatches, int per)
 	free(specs);
 	free(vals);
 	printf("  built %d batches of %d ops with %d syncs in %.1f s\n",
-	       nbatches, per, nbatches + 1, now() - t);
+	       nbatches, per, nbatches + 1, bench_wall() - t);
 	return s;
 }
 
@@ -445,7 +426,7 @@ static void bench_verify(const char *tag, int nbatches, int per)
 	printf("  audit verify: median %.0f batches/s, %.0f ops/s (3 runs; "
 	       "signature, envelope, op checks and store comparison per "
 	       "batch)\n",
-	       median(bps, 3), median(ops, 3));
+	       bench_median(bps, 3), bench_median(ops, 3));
 	tsm_store_free(s);
 }
 

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchutil.h"
 #include "tsm/identity.h"
 #include "tsm/ops.h"
 #include "tsm/store.h"
@@ -44,14 +45,6 @@ static uint32_t rnd(uint32_t n)
 	x ^= x >> 27;
 	rng_state = x;
 	return (uint32_t)((x * 0x2545F4914F6CDD1DULL) >> 32) % n;
-}
-
-static double mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static void die(const char *what)
@@ -136,7 +129,7 @@ static void build(const char *dir, size_t n, int team)
 	size_t i;
 	int k, calls;
 	int64_t t0 = NOW_MS - 90 * DAY_MS, created;
-	double t = mono();
+	double t = bench_wall();
 
 	if (b == NULL)
 		exit(1);
@@ -208,14 +201,14 @@ static void build(const char *dir, size_t n, int team)
 		if ((i + 1) % 20000 == 0) {
 			flush(b, store);
 			fprintf(stderr, "  %zu customers, %zu ops, %.0f s\n",
-				i + 1, b->total, mono() - t);
+				i + 1, b->total, bench_wall() - t);
 		}
 	}
 	flush(b, store);
 	tsm_store_free(store);
 	tsm_clock_set_now(0);
 	printf("built %zu customers (%zu ops) in %.1f s\n", n, b->total,
-	       mono() - t);
+	       bench_wall() - t);
 	fflush(stdout);
 	free(b);
 }
@@ -230,7 +223,7 @@ static int run_cpu(double *secs, double *cpu, char *const argv[])
 	int status;
 
 	fflush(NULL);
-	t = mono();
+	t = bench_wall();
 	pid = fork();
 	if (pid < 0) {
 		perror("fork");
@@ -248,7 +241,7 @@ static int run_cpu(double *secs, double *cpu, char *const argv[])
 			perror("wait4");
 			exit(1);
 		}
-	*secs = mono() - t;
+	*secs = bench_wall() - t;
 	*cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
 	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
@@ -259,13 +252,6 @@ static int run(double *secs, char *const argv[])
 	double cpu;
 
 	return run_cpu(secs, &cpu, argv);
-}
-
-static int dbl_cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 /* Times runs of argv: the median and range of the wall time, and the
@@ -289,8 +275,8 @@ static void bench(const char *label, char *const argv[], int runs)
 				rc);
 			exit(1);
 		}
-	qsort(t, (size_t)runs, sizeof(*t), dbl_cmp);
-	qsort(c, (size_t)runs, sizeof(*c), dbl_cmp);
+	qsort(t, (size_t)runs, sizeof(*t), bench_cmp_double);
+	qsort(c, (size_t)runs, sizeof(*c), bench_cmp_double);
 	printf("%-34s wall median %6.1f ms (min %6.1f, max %6.1f)  "
 	       "cpu median %6.1f ms  [%d runs]\n",
 	       label, t[runs / 2] * 1e3, t[0] * 1e3, t[runs - 1] * 1e3,

@@ -16,31 +16,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "benchutil.h"
 #include "schema.h"
 #include "tsm/common.h"
 
 #define NCOLS 8
-
-static double now_wall(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double now_cpu(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-}
 
 static void die(sqlite3 *db, const char *what)
 {
@@ -132,8 +114,8 @@ int main(int argc, char **argv)
 	nt = prep(db, "INSERT INTO notes(origin, id, customer, author, at, "
 		      "text) VALUES (?1, ?2, ?1, 'mgr', ?3, ?4)");
 
-	w0 = now_wall();
-	c0 = now_cpu();
+	w0 = bench_wall();
+	c0 = bench_cpu();
 	exec_or_die(db, "BEGIN IMMEDIATE");
 	if (fgets(line, sizeof(line), in) == NULL) /* the header */
 		return 1;
@@ -202,7 +184,7 @@ int main(int argc, char **argv)
 	}
 	exec_or_die(db, "COMMIT");
 	printf("%" PRId64 " rows %.3f s wall %.3f s cpu\n", rows,
-	       now_wall() - w0, now_cpu() - c0);
+	       bench_wall() - w0, bench_cpu() - c0);
 	sqlite3_finalize(op);
 	sqlite3_finalize(cust);
 	sqlite3_finalize(nt);

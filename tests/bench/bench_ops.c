@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchutil.h"
 #include "ops_internal.h"
 #include "schema.h"
 #include "store_internal.h"
@@ -29,32 +30,16 @@ typedef struct tm2 {
 	double cpu;
 } tm2;
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double cpu_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static tm2 tm_start(void)
 {
-	tm2 t = {now_s(), cpu_s()};
+	tm2 t = {bench_wall(), bench_cpu()};
 
 	return t;
 }
 
 static tm2 tm_since(tm2 t0)
 {
-	tm2 t = {now_s() - t0.wall, cpu_s() - t0.cpu};
+	tm2 t = {bench_wall() - t0.wall, bench_cpu() - t0.cpu};
 
 	return t;
 }

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchutil.h"
 #include "tsm/common.h"
 #include "tsm/identity.h"
 #include "tsm/ops.h"
@@ -21,14 +22,6 @@
 static const char PASS[] = "bench passphrase";
 static char base[4096];
 static long next_id = 1;
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* User-mode CPU time of this process: the work sync does itself, without
  * the kernel's share of fsync and I/O, which varies with the machine. */
@@ -131,13 +124,6 @@ static tsm_store *team_of(const char *tag, tsm_store **agents, int nagents)
 	return boss;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 struct small_large {
 	double wall, cpu;      /* medians of the rounds, seconds */
 	double send, receive; /* the sender's and receiver's cpu */
@@ -157,16 +143,16 @@ static struct small_large measure(const char *tag, long size, int rounds)
 	printf("  building a %ld-customer team...\n", size);
 	fflush(stdout);
 	boss = team_of(tag, &agent, 1);
-	t = now();
+	t = bench_wall();
 	customers(boss, size);
 	do_sync(boss, NULL);
 	do_sync(agent, &rep);
 	printf("  (built and first sync of %zu ops in %.1f s)\n", rep.received,
-	       now() - t);
+	       bench_wall() - t);
 	tsm_sync_report_dispose(&rep);
 	for (i = 0; i < rounds && i < 64; i++) {
 		customers(agent, 100);
-		t0 = now();
+		t0 = bench_wall();
 		c0 = cpu();
 		do_sync(agent, &rep);
 		c1 = cpu();
@@ -177,17 +163,17 @@ static struct small_large measure(const char *tag, long size, int rounds)
 		if (rep.received != 100)
 			die("the manager did not receive 100 ops");
 		tsm_sync_report_dispose(&rep);
-		walls[i] = now() - t0;
+		walls[i] = bench_wall() - t0;
 		cpus[i] = cpu() - c0;
 		sends[i] = c1 - c0;
 		recvs[i] = cpu() - c1;
 	}
-	qsort(sends, (size_t)rounds, sizeof(double), cmp_double);
-	qsort(recvs, (size_t)rounds, sizeof(double), cmp_double);
+	qsort(sends, (size_t)rounds, sizeof(double), bench_cmp_double);
+	qsort(recvs, (size_t)rounds, sizeof(double), bench_cmp_double);
 	r.send = sends[rounds / 2];
 	r.receive = recvs[rounds / 2];
-	qsort(walls, (size_t)rounds, sizeof(double), cmp_double);
-	qsort(cpus, (size_t)rounds, sizeof(double), cmp_double);
+	qsort(walls, (size_t)rounds, sizeof(double), bench_cmp_double);
+	qsort(cpus, (size_t)rounds, sizeof(double), bench_cmp_double);
 	r.wall = walls[rounds / 2];
 	r.cpu = cpus[rounds / 2];
 	tsm_store_free(agent);
@@ -209,10 +195,10 @@ static void fan_in(int sites, long ops)
 		customers(agents[i], ops);
 		do_sync(agents[i], NULL);
 	}
-	t0 = now();
+	t0 = bench_wall();
 	c0 = cpu();
 	do_sync(boss, &rep);
-	wall = now() - t0;
+	wall = bench_wall() - t0;
 	c = cpu() - c0;
 	printf("manager applies %d sites x %ld ops = %zu ops in one sync: "
 	       "%.2f s (user cpu %.2f s), %.0f ops/s\n",
