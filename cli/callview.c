@@ -60,17 +60,6 @@ const char *cv_time(char *buf, size_t len, int64_t ms)
 	return buf;
 }
 
-void cv_jw_time(jsonw *w, const char *key, int64_t ms)
-{
-	char buf[TSM_WHEN_FORMAT_MAX];
-
-	jw_key(w, key);
-	if (ms <= 0 || tsm_when_format_iso(buf, sizeof(buf), ms) < 0)
-		jw_null(w);
-	else
-		jw_string(w, buf);
-}
-
 void cv_put_talk(FILE *f, int64_t s)
 {
 	if (s >= 3600)
@@ -268,9 +257,9 @@ static void json_counts(jsonw *w, const tsm_call_next *n)
 	jw_kv_int(w, "retry_delay", (int64_t)n->retry);
 	jw_kv_int(w, "scheduled", (int64_t)n->scheduled);
 	jw_end_object(w);
-	cv_jw_time(w, "next_open", n->next_open);
-	cv_jw_time(w, "next_retry", n->next_retry);
-	cv_jw_time(w, "next_due", n->next_due);
+	jw_time(w, "next_open", n->next_open);
+	jw_time(w, "next_retry", n->next_retry);
+	jw_time(w, "next_due", n->next_due);
 	jw_kv_int(w, "candidates", (int64_t)n->candidates);
 }
 
@@ -286,7 +275,7 @@ int cv_json_next(jsonw *w, tsm_store *store, const tsm_call_next *next,
 	int lang, f, rc;
 
 	jw_object(w);
-	cv_jw_time(w, "now", next->now);
+	jw_time(w, "now", next->now);
 	jw_kv_string(w, "reason", tsm_call_next_reason_name(next->why));
 	if (next->why == TSM_NEXT_NONE) {
 		cv_nothing(msg, sizeof(msg), next);
@@ -307,7 +296,7 @@ int cv_json_next(jsonw *w, tsm_store *store, const tsm_call_next *next,
 		return rc;
 	}
 	jw_kv_string(w, "followup", next->followup[0] ? next->followup : NULL);
-	cv_jw_time(w, "due", next->due);
+	jw_time(w, "due", next->due);
 	jw_key(w, "customer");
 	jw_object(w);
 	jw_kv_string(w, "id", c->id);
@@ -329,7 +318,7 @@ int cv_json_next(jsonw *w, tsm_store *store, const tsm_call_next *next,
 	for (i = 0; i < k->ncalls && i < CV_LAST_CALLS; i++) {
 		jw_object(w);
 		jw_kv_string(w, "id", k->calls[i].id);
-		cv_jw_time(w, "at", k->calls[i].at);
+		jw_time(w, "at", k->calls[i].at);
 		jw_kv_string(w, "outcome", k->calls[i].outcome);
 		jw_kv_int(w, "duration_s", k->calls[i].duration_s);
 		jw_kv_string(w, "note", k->calls[i].note);
@@ -341,7 +330,7 @@ int cv_json_next(jsonw *w, tsm_store *store, const tsm_call_next *next,
 	jw_array(w);
 	for (i = 0; i < k->nnotes && i < CV_LAST_NOTES; i++) {
 		jw_object(w);
-		cv_jw_time(w, "at", k->notes[i].at);
+		jw_time(w, "at", k->notes[i].at);
 		jw_kv_string(w, "text", k->notes[i].text);
 		jw_kv_string(w, "author", k->notes[i].author);
 		jw_end_object(w);

@@ -21,9 +21,6 @@ int cv_script_lang(const char *phone);
 /* "2026-11-27 14:30" into buf, "" for ms <= 0. Returns buf. */
 const char *cv_time(char *buf, size_t len, int64_t ms);
 
-/* A key with an ISO time, or null for ms <= 0. */
-void cv_jw_time(jsonw *w, const char *key, int64_t ms);
-
 /* Prints talk time as "45s", "2m05s", "1h02m03s". */
 void cv_put_talk(FILE *f, int64_t s);
 

@@ -8,6 +8,7 @@
 #include "table.h"
 
 #include "tsm/audit.h"
+#include "tsm/ops.h"
 #include "tsm/when.h"
 
 #include <errno.h>
@@ -15,23 +16,9 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 extern const struct cli_cmd cmd_audit;
-
-/* "Now" for relative times: TSM_NOW when set (tests), else the clock. */
-static int64_t now_ms(void)
-{
-	const char *v = getenv("TSM_NOW");
-	struct timespec ts;
-	int64_t ms;
-
-	if (v && *v && tsm_clock_parse(&ms, v) == 0)
-		return ms;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int is_digit(char c)
 {
@@ -59,9 +46,9 @@ static int parse_bound(int64_t *out, const char *s, int end)
 	int64_t day;
 
 	if (!bare_date(s))
-		return tsm_when_parse(out, s, now_ms());
+		return tsm_when_parse(out, s, tsm_clock_now_ms());
 	snprintf(buf, sizeof(buf), "%.10s 00:00", s);
-	if (tsm_when_parse(&day, buf, now_ms()) < 0)
+	if (tsm_when_parse(&day, buf, tsm_clock_now_ms()) < 0)
 		return -1;
 	if (!end) {
 		*out = day;

@@ -134,7 +134,7 @@ static void print_logged(struct cli_ctx *ctx, const tsm_call_entry *e,
 		jw_kv_string(&w, "call", r->call);
 		jw_kv_string(&w, "customer", r->customer);
 		jw_kv_string(&w, "outcome", tsm_call_outcome_name(e->outcome));
-		cv_jw_time(&w, "at", r->at);
+		jw_time(&w, "at", r->at);
 		jw_kv_int(&w, "duration_s", e->duration_s);
 		jw_kv_bool(&w, "connected", !!(r->flags & TSM_CALL_CONNECTED));
 		jw_kv_bool(&w, "effective", !!(r->flags & TSM_CALL_EFFECTIVE));
@@ -151,7 +151,7 @@ static void print_logged(struct cli_ctx *ctx, const tsm_call_entry *e,
 			jw_kv_string(&w, "id", r->followup);
 			jw_kv_string(&w, "kind",
 				     tsm_followup_kind_name(r->followup_kind));
-			cv_jw_time(&w, "due", r->followup_due);
+			jw_time(&w, "due", r->followup_due);
 			jw_end_object(&w);
 		} else {
 			jw_null(&w);

@@ -15,23 +15,8 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 extern const struct cli_cmd cmd_customer;
-
-/* "Now" as the store's clock sees it: TSM_NOW when set (tests), else the
- * real clock. */
-static int64_t now_ms(void)
-{
-	const char *v = getenv("TSM_NOW");
-	struct timespec ts;
-	int64_t ms;
-
-	if (v && *v && tsm_clock_parse(&ms, v) == 0)
-		return ms;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- printing pieces ---- */
 
@@ -40,17 +25,6 @@ static const char *fmt_time(char *buf, size_t len, int64_t ms)
 	if (ms <= 0 || tsm_when_format(buf, len, ms) < 0)
 		buf[0] = '\0';
 	return buf;
-}
-
-static void jw_time(jsonw *w, const char *key, int64_t ms)
-{
-	char buf[TSM_WHEN_FORMAT_MAX];
-
-	jw_key(w, key);
-	if (ms <= 0 || tsm_when_format_iso(buf, sizeof(buf), ms) < 0)
-		jw_null(w);
-	else
-		jw_string(w, buf);
 }
 
 static const char *phone_display(char *buf, size_t len, const char *e164)
@@ -277,7 +251,7 @@ static int parse_limit(size_t *out, const char *s)
 /* The end of the --due window in ms. */
 static int due_before(int64_t *out, const char *what)
 {
-	int64_t now = now_ms(), midnight;
+	int64_t now = tsm_clock_now_ms(), midnight;
 
 	if (strcmp(what, "overdue") == 0) {
 		*out = now;

@@ -89,7 +89,7 @@ static int followup_add(struct cli_ctx *ctx, int argc, char **argv)
 		jw_object(&w);
 		jw_kv_string(&w, "id", id);
 		jw_kv_string(&w, "kind", tsm_followup_kind_name(f.kind));
-		cv_jw_time(&w, "due", f.due);
+		jw_time(&w, "due", f.due);
 		jw_end_object(&w);
 		jw_finish(&w);
 	} else {
@@ -186,7 +186,7 @@ static int followup_reschedule(struct cli_ctx *ctx, int argc, char **argv)
 		jw_init(&w, stdout);
 		jw_object(&w);
 		jw_kv_string(&w, "id", id);
-		cv_jw_time(&w, "due", ms);
+		jw_time(&w, "due", ms);
 		jw_end_object(&w);
 		jw_finish(&w);
 	} else {
@@ -208,7 +208,7 @@ static void list_json(const tsm_followup *v, size_t n, int64_t now)
 		jw_object(&w);
 		jw_kv_string(&w, "id", v[i].id);
 		jw_kv_string(&w, "kind", tsm_followup_kind_name(v[i].kind));
-		cv_jw_time(&w, "due", v[i].due);
+		jw_time(&w, "due", v[i].due);
 		jw_kv_bool(&w, "overdue", !v[i].done && v[i].due < now);
 		jw_kv_string(&w, "customer", v[i].customer);
 		jw_kv_string(&w, "customer_name", v[i].customer_name);
@@ -216,7 +216,7 @@ static void list_json(const tsm_followup *v, size_t n, int64_t now)
 		jw_kv_string(&w, "owner", v[i].owner);
 		jw_kv_string(&w, "note", v[i].note);
 		jw_kv_bool(&w, "done", v[i].done);
-		cv_jw_time(&w, "done_at", v[i].done_at);
+		jw_time(&w, "done_at", v[i].done_at);
 		jw_kv_string(&w, "done_by", v[i].done_by);
 		jw_key(&w, "satisfaction");
 		if (v[i].satisfaction)

@@ -17,17 +17,6 @@
 
 extern const struct cli_cmd cmd_order;
 
-static void jw_time(jsonw *w, const char *key, int64_t ms)
-{
-	char buf[TSM_WHEN_FORMAT_MAX];
-
-	jw_key(w, key);
-	if (ms <= 0 || tsm_when_format_iso(buf, sizeof(buf), ms) < 0)
-		jw_null(w);
-	else
-		jw_string(w, buf);
-}
-
 static void json_order(jsonw *w, const tsm_order *o)
 {
 	char amount[TSM_MONEY_FORMAT_MAX];

@@ -312,17 +312,6 @@ static int no_options(int argc, char **argv)
 	return 0;
 }
 
-static void jw_time(jsonw *w, const char *key, int64_t ms)
-{
-	char buf[TSM_WHEN_FORMAT_MAX];
-
-	jw_key(w, key);
-	if (ms <= 0 || tsm_when_format_iso(buf, sizeof(buf), ms) < 0)
-		jw_null(w);
-	else
-		jw_string(w, buf);
-}
-
 static int script_list(struct cli_ctx *ctx, int argc, char **argv)
 {
 	char when[TSM_WHEN_FORMAT_MAX];

@@ -109,9 +109,9 @@ static void today_json(const tsm_call_today *t)
 	jw_init(&w, stdout);
 	jw_object(&w);
 	jw_kv_string(&w, "member", t->member);
-	cv_jw_time(&w, "now", t->now);
-	cv_jw_time(&w, "from", t->from);
-	cv_jw_time(&w, "to", t->to);
+	jw_time(&w, "now", t->now);
+	jw_time(&w, "from", t->from);
+	jw_time(&w, "to", t->to);
 	jw_kv_int(&w, "dials", d->dials);
 	jw_kv_int(&w, "connected", d->connected);
 	jw_kv_int(&w, "effective", d->effective);

@@ -1,6 +1,8 @@
 /* cli/jsonw.c — streaming JSON writer used by every --json listing. */
 #include "jsonw.h"
 
+#include "tsm/when.h"
+
 #include <inttypes.h>
 #include <math.h>
 
@@ -157,4 +159,15 @@ void jw_finish(jsonw *w)
 {
 	fputc('\n', w->f);
 	fflush(w->f);
+}
+
+void jw_time(jsonw *w, const char *key, int64_t ms)
+{
+	char buf[TSM_WHEN_FORMAT_MAX];
+
+	jw_key(w, key);
+	if (ms <= 0 || tsm_when_format_iso(buf, sizeof(buf), ms) < 0)
+		jw_null(w);
+	else
+		jw_string(w, buf);
 }

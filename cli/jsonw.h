@@ -28,6 +28,9 @@ void jw_null(jsonw *w);
 void jw_kv_string(jsonw *w, const char *key, const char *s);
 void jw_kv_int(jsonw *w, const char *key, int64_t v);
 void jw_kv_bool(jsonw *w, const char *key, int v);
+/* key and a time (ms since the epoch) in ISO-8601 with the zone; null
+ * when ms <= 0 or it cannot be written. */
+void jw_time(jsonw *w, const char *key, int64_t ms);
 /* Ends the document with a newline. */
 void jw_finish(jsonw *w);
 

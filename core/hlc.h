@@ -7,6 +7,8 @@
 #include <sqlite3.h>
 #include <stdint.h>
 
+#include "tsm/ops.h"
+
 /* A remote clock more than this far ahead of our wall clock is not trusted:
  * it does not move our clock; the op is still stored and applied. */
 #define TSM_HLC_MAX_SKEW_MS (60LL * 60 * 1000)
@@ -20,10 +22,6 @@ static inline int64_t tsm_hlc_wall(uint64_t hlc)
 {
 	return (int64_t)(hlc >> 16);
 }
-
-/* The wall clock in ms since the epoch: the value set with
- * tsm_clock_set_now(), else the real clock. */
-int64_t tsm_clock_now_ms(void);
 
 /* A local event: strictly greater than last and at least now's wall time,
  * so the clock never runs backwards even when the wall clock does. */

@@ -254,6 +254,10 @@ int tsm_state_hash(char out[65], tsm_store *store);
  * TSM_NOW); core itself never reads the environment. */
 void tsm_clock_set_now(int64_t ms);
 
+/* "Now" as the store's clock sees it, in ms since the epoch: the value set
+ * with tsm_clock_set_now(), else the real clock. */
+int64_t tsm_clock_now_ms(void);
+
 /* Parses a time for tsm_clock_set_now: ms since the epoch ("1796000000000")
  * or ISO-8601 with a zone ("2026-11-27T10:00:00+08:00", "...Z"). */
 int tsm_clock_parse(int64_t *out, const char *text);
