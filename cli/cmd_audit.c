@@ -82,13 +82,17 @@ static const char *show_value(char *buf, size_t cap, const char *json)
 		return "-";
 	if (json[0] != '"')
 		return json;
-	/* unescape for display; \uXXXX stays as written */
+	/* The string's text on one line: \" \\ \/ as themselves, the
+	 * control characters JSON names (\n \t \r \b \f) as a space. Canonical
+	 * JSON writes other text as UTF-8 and \uXXXX only for the remaining
+	 * control characters, which stay visible as written rather than reach
+	 * the terminal. */
 	for (i = 1; json[i] && json[i] != '"' && k + 2 < cap; i++) {
 		char ch = json[i];
 
 		if (ch == '\\' && json[i + 1]) {
 			ch = json[++i];
-			if (ch == 'n' || ch == 't' || ch == 'r')
+			if (strchr("ntrbf", ch))
 				ch = ' ';
 			else if (ch == 'u')
 				buf[k++] = '\\';
